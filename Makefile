@@ -1,0 +1,112 @@
+# capOS build. `make run` boots in QEMU, `make test` runs every check.
+# Both install what they need first (tools/deps.sh, from Debian's packages).
+
+BUILD   := build
+CMDLINE ?=
+MACHINE ?= q35
+ACCEL   ?= tcg
+SMP     ?= 1
+MEM     ?= 128M
+BOOT    ?= pvh
+
+CC      := gcc
+HOSTCC  := gcc
+KERNEL  := $(BUILD)/capos.elf
+ISO     := $(BUILD)/capos.iso
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+KCFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
+	   -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	   -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
+	   -O2 -g $(WARN) -I. -Iinclude -Ikernel -MMD -MP
+KLDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
+	    -Wl,-z,noexecstack -T kernel/arch/x86_64/linker.ld
+HCFLAGS := -std=gnu11 -DCAPOS_HOST -g -O1 -fsanitize=address,undefined \
+	   -fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -Werror \
+	   -I. -Iinclude -Itests/host -MMD -MP
+
+LIB_SRCS    := $(shell find lib -name '*.c' | sort)
+KERNEL_SRCS := $(shell find kernel -name '*.c' | sort) $(LIB_SRCS)
+KERNEL_ASM  := $(shell find kernel -name '*.S' | sort)
+KERNEL_OBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
+
+HOST_SUPPORT := $(filter-out tests/host/test_%.c,$(wildcard tests/host/*.c))
+HOST_TESTS   := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
+HOST_LIBOBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(LIB_SRCS) $(HOST_SUPPORT))
+
+FORMAT_SRCS = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h' 2>/dev/null)
+
+.PHONY: all kernel iso run debug test deps check-format format host-tests smoke \
+	bench-boot fuzz clean
+all: kernel
+
+deps:
+	@bash tools/deps.sh
+
+kernel: $(KERNEL)
+
+$(KERNEL): $(KERNEL_OBJS) kernel/arch/x86_64/linker.ld
+	$(CC) $(KCFLAGS) $(KLDFLAGS) -o $@ $(KERNEL_OBJS)
+	@size=$$(stat -c %s $@); echo "kernel: $@ $$size bytes"
+
+$(BUILD)/k/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+iso: $(ISO)
+
+# CMDLINE is baked into grub.cfg, so the ISO is rebuilt whenever it changes.
+$(ISO): $(KERNEL) tools/mkiso.sh FORCE
+	@bash tools/mkiso.sh $(KERNEL) $@ "$(CMDLINE)"
+
+FORCE:
+
+run: deps kernel
+	@if [ "$(BOOT)" != pvh ]; then $(MAKE) --no-print-directory iso CMDLINE="$(CMDLINE)"; fi
+	bash tools/qemu.sh --machine $(MACHINE) --boot $(BOOT) --accel $(ACCEL) --smp $(SMP) \
+		--mem $(MEM) --cmdline "$(CMDLINE)" --interactive
+
+debug: deps kernel
+	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"
+	@echo "  gdb $(KERNEL) -ex 'target remote localhost:1234' -ex 'hbreak kmain' -ex continue"
+	bash tools/qemu.sh --machine $(MACHINE) --boot pvh --accel $(ACCEL) --smp $(SMP) \
+		--mem $(MEM) --cmdline "$(CMDLINE)" --interactive --gdb
+
+# Host unit tests: lib/ built for the host with ASan and UBSan, under cmocka.
+$(BUILD)/host/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) -c $< -o $@
+
+$(BUILD)/host/test_%: tests/host/test_%.c $(HOST_LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) $< $(HOST_LIBOBJS) -lcmocka -o $@
+
+host-tests: $(HOST_TESTS)
+
+check-format:
+	@clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+format:
+	@clang-format -i $(FORMAT_SRCS)
+
+test: deps
+	@bash tools/test.sh
+
+smoke: deps kernel iso
+	@bash tools/smoke.sh
+
+bench-boot: deps kernel
+	@$(MAKE) --no-print-directory iso CMDLINE="poweroff"
+	@python3 tools/bench_boot.py
+
+fuzz: deps
+	@bash tools/fuzz.sh $${FUZZ_SECONDS:-60}
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,78 @@
+/* isr.S: exception entry stubs. Each pushes a dummy error code where the CPU
+ * pushes none (SDM vol. 3A §6.13, table 6-1), then its vector, then all general
+ * registers, and calls trap_dispatch(struct trap_frame *). */
+
+/* Vectors whose exceptions push an error code. */
+#define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+	.text
+	.altmacro
+.macro ISR v
+	.align 16
+isr_\v:
+	.if HAS_ERR(\v) == 0
+	pushq $0
+	.endif
+	pushq $\v
+	jmp isr_common
+.endm
+
+.set i, 0
+.rept 32
+	ISR %i
+	.set i, i + 1
+.endr
+
+isr_common:
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	cld
+	movq %rsp, %rdi
+	/* Align the stack for the C ABI; the frame pointer chain stays intact. */
+	movq %rsp, %rbx
+	andq $-16, %rsp
+	call trap_dispatch
+	movq %rbx, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp /* vector and error code */
+	iretq
+
+	.section .rodata
+	.align 8
+	.global isr_stub_table
+isr_stub_table:
+.macro ISR_ENTRY v
+	.quad isr_\v
+.endm
+.set i, 0
+.rept 32
+	ISR_ENTRY %i
+	.set i, i + 1
+.endr

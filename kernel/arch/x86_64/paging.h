@@ -1,0 +1,48 @@
+/* paging: the kernel's 4-level page tables (SDM vol. 3A §4.5). */
+#ifndef CAPOS_ARCH_PAGING_H
+#define CAPOS_ARCH_PAGING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/bootinfo.h"
+
+/* Page-table entry bits (SDM vol. 3A §4.5, tables 4-14 to 4-20). */
+#define PTE_P         (1ull << 0)
+#define PTE_W         (1ull << 1)
+#define PTE_U         (1ull << 2)
+#define PTE_PWT       (1ull << 3)
+#define PTE_PCD       (1ull << 4)
+#define PTE_PS        (1ull << 7)
+#define PTE_G         (1ull << 8)
+#define PTE_NX        (1ull << 63)
+#define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
+
+enum paging_status {
+	PAGING_OK = 0,
+	PAGING_ERR_NOMEM,  /* no frame for a page table */
+	PAGING_ERR_EXISTS, /* the page is already mapped */
+	PAGING_ERR_ALIGN,  /* address not page aligned */
+};
+
+/* paging_init: builds the kernel's own tables: the direct map of physical
+ * memory (all of the low 4 GiB and every region of the memory map), the kernel
+ * sections with W^X (text RX, rodata R+NX, data and bss RW+NX), the boot stack's
+ * guard page left unmapped, and no identity map; then switches CR3 to them. */
+bool paging_init(const struct boot_info *bi);
+
+/* paging_map: maps one 4 KiB page va -> pa with flags (PTE_*; PTE_P implied; NX
+ * is dropped when the CPU lacks it). */
+enum paging_status paging_map(uint64_t va, uint64_t pa, uint64_t flags);
+
+/* paging_unmap: removes the 4 KiB mapping at va (if any) and flushes it. */
+void paging_unmap(uint64_t va);
+
+/* paging_query: the leaf entry mapping va, if any; returns false when unmapped. */
+bool paging_query(uint64_t va, uint64_t *pte);
+
+/* paging_nx_supported: whether EFER.NXE is on. */
+bool paging_nx_supported(void);
+
+#endif

@@ -1,0 +1,109 @@
+/* main: kmain, the order of boot. */
+#include "console.h"
+#include "selftest.h"
+#include "stop.h"
+#include "arch/x86_64/clock.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/trap.h"
+#include "lib/bootinfo.h"
+#include "lib/cmdline.h"
+#include "mm/frames.h"
+#include "mm/layout.h"
+
+#include <stdint.h>
+
+static struct boot_info boot_info;
+
+/* Boot memory below 4 GiB is reachable through the boot tables' direct map. */
+static const void *boot_map(void *ctx, uint64_t phys, size_t len)
+{
+	(void)ctx;
+	if (phys >= BOOT_DIRECT_MAP_LIMIT || len > BOOT_DIRECT_MAP_LIMIT - phys)
+		return NULL;
+	return phys_to_virt(phys);
+}
+
+static const char *const known_keys[] = {"poweroff", "selftest", "diag", "manifest"};
+
+/* Checks every word of the command line; returns false when a value is bad. */
+static bool check_cmdline(const char *cmdline)
+{
+	const char *cur = cmdline, *w;
+	size_t len;
+	bool ok = true;
+
+	while (cmdline_next(&cur, &w, &len)) {
+		size_t klen = 0;
+		while (klen < len && w[klen] != '=')
+			klen++;
+		bool known = false;
+		for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+			known = known || cmdline_word_eq(w, klen, known_keys[i]);
+		if (!known)
+			kprintf("cmdline: unknown key '%.*s', ignored\n", (int)klen, w);
+	}
+	const char *val;
+	size_t vlen;
+	if (cmdline_find(cmdline, "selftest", &val, &vlen))
+		ok = selftest_validate(val ? val : "", vlen) && ok;
+	return ok;
+}
+
+static void print_memmap(const struct boot_info *bi)
+{
+	for (size_t i = 0; i < bi->nmem; i++)
+		kprintf("mem: 0x%016llx-0x%016llx %s\n", (unsigned long long)bi->mem[i].base,
+			(unsigned long long)(bi->mem[i].base + bi->mem[i].len - 1),
+			memmap_type_name(bi->mem[i].type));
+}
+
+__attribute__((noreturn)) void kmain(uint32_t magic, uint64_t info_phys);
+
+void kmain(uint32_t magic, uint64_t info_phys)
+{
+	static char err[160];
+
+	console_init();
+	gdt_init_cpu(0);
+	idt_init();
+	kprintf("\ncapOS x86_64\n");
+
+	enum boot_status st = bootinfo_parse(magic, info_phys, boot_map, NULL, &boot_info, err,
+					     sizeof(err));
+	/* Even a bad boot honours `poweroff` (from what could be read) so tests end. */
+	stop_set_poweroff(cmdline_find(boot_info.cmdline, "poweroff", NULL, NULL));
+	if (st != BOOT_OK) {
+		kprintf("capos: bad boot input: %s\n", err);
+		kernel_stop(STOP_BAD_BOOT);
+	}
+	kprintf("boot: protocol=%s memmap=%s cmdline=\"%s\"\n",
+		boot_info.proto == BOOT_PROTO_PVH ? "pvh" : "multiboot2", boot_info.memmap_source,
+		boot_info.cmdline);
+	print_memmap(&boot_info);
+	if (!check_cmdline(boot_info.cmdline)) {
+		kprintf("capos: bad boot input: command line\n");
+		kernel_stop(STOP_BAD_BOOT);
+	}
+
+	if (!frames_init(&boot_info) || !paging_init(&boot_info))
+		kernel_stop(STOP_BAD_BOOT);
+	uint64_t ffree, fused, fres, ftotal;
+	frames_stats(&ffree, &fused, &fres, &ftotal);
+	kprintf("mm: frames total=%llu free=%llu used=%llu reserved=%llu (%llu KiB free)\n",
+		(unsigned long long)ftotal, (unsigned long long)ffree, (unsigned long long)fused,
+		(unsigned long long)fres, (unsigned long long)(ffree * 4));
+
+	clock_init();
+	kprintf("clock: tsc %llu kHz (%s)\n", (unsigned long long)(clock_tsc_hz() / 1000),
+		clock_source());
+
+	kprintf("capos: boot ok ms=%llu\n", (unsigned long long)(clock_ns() / 1000000));
+
+	unsigned failed = 0;
+	const char *val;
+	size_t vlen;
+	if (cmdline_find(boot_info.cmdline, "selftest", &val, &vlen))
+		failed = selftest_run(val, vlen);
+	kernel_stop(failed ? STOP_SELFTEST_FAIL : STOP_OK);
+}
