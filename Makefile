@@ -45,17 +45,23 @@ deps:
 
 kernel: $(KERNEL)
 
+# capos.sym.elf keeps the debug information for gdb and addr2line; capos.elf,
+# the image that boots, is the same link without it.
 $(KERNEL): $(KERNEL_OBJS) kernel/arch/x86_64/linker.ld
-	$(CC) $(KCFLAGS) $(KLDFLAGS) -o $@ $(KERNEL_OBJS)
-	@size=$$(stat -c %s $@); echo "kernel: $@ $$size bytes"
+	@echo "  LD      $@"
+	@$(CC) $(KCFLAGS) $(KLDFLAGS) -o $(BUILD)/capos.sym.elf $(KERNEL_OBJS)
+	@objcopy --strip-debug $(BUILD)/capos.sym.elf $@
+	@echo "kernel: $@ $$(stat -c %s $@) bytes"
 
 $(BUILD)/k/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
 
 $(BUILD)/k/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
 
 iso: $(ISO)
 
@@ -72,18 +78,20 @@ run: deps kernel
 
 debug: deps kernel
 	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"
-	@echo "  gdb $(KERNEL) -ex 'target remote localhost:1234' -ex 'hbreak kmain' -ex continue"
+	@echo "  gdb $(BUILD)/capos.sym.elf -ex 'target remote localhost:1234' -ex 'hbreak kmain' -ex continue"
 	bash tools/qemu.sh --machine $(MACHINE) --boot pvh --accel $(ACCEL) --smp $(SMP) \
 		--mem $(MEM) --cmdline "$(CMDLINE)" --interactive --gdb
 
 # Host unit tests: lib/ built for the host with ASan and UBSan, under cmocka.
 $(BUILD)/host/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HCFLAGS) -c $< -o $@
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(HCFLAGS) -c $< -o $@
 
 $(BUILD)/host/test_%: tests/host/test_%.c $(HOST_LIBOBJS)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HCFLAGS) $< $(HOST_LIBOBJS) -lcmocka -o $@
+	@echo "  HOSTLD  $@"
+	@$(HOSTCC) $(HCFLAGS) $< $(HOST_LIBOBJS) -lcmocka -o $@
 
 host-tests: $(HOST_TESTS)
 

@@ -41,7 +41,8 @@ static bool check_cmdline(const char *cmdline)
 		for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
 			known = known || cmdline_word_eq(w, klen, known_keys[i]);
 		if (!known)
-			kprintf("cmdline: unknown key '%.*s', ignored\n", (int)klen, w);
+			kprintf("cmdline: unknown key '%.*s%s', ignored\n", (int)(klen > 40 ? 40 : klen),
+				w, klen > 40 ? "..." : "");
 	}
 	const char *val;
 	size_t vlen;

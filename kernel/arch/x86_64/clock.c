@@ -3,7 +3,7 @@
 #include "cpu.h"
 #include "hw/i8254.h"
 
-#define CAL_PIT_TICKS   11932u /* 10 ms of 1.193182 MHz */
+#define CAL_PIT_TICKS   2387u /* 2 ms of 1.193182 MHz: +-1 tick is 0.04% */
 #define CAL_SPIN_LIMIT  20000000u
 #define DEFAULT_TSC_HZ  1000000000ull
 
@@ -21,7 +21,7 @@ static uint16_t pit_read(void)
 }
 
 /* Runs channel 0 as a free-running rate generator and counts its down-ticks over
- * ~10 ms (wrap-around handled) against the TSC. Interrupts are off, and IRQ0 is
+ * ~2 ms (wrap-around handled) against the TSC. Interrupts are off, and IRQ0 is
  * masked at the PIC/IOAPIC anyway. Returns 0 when the counter never moves. */
 static uint64_t calibrate_pit(void)
 {
