@@ -124,7 +124,7 @@ static enum boot_status parse_pvh(uint64_t info_phys, bootinfo_map_fn map, void 
 		return BOOT_ERR_MEMMAP;
 	}
 	const struct hvm_memmap_table_entry *m =
-		map(ctx, info.memmap_paddr, info.memmap_entries * sizeof(*m));
+	    map(ctx, info.memmap_paddr, info.memmap_entries * sizeof(*m));
 	if (m == NULL) {
 		fmt_snprintf(err, errlen, "memory map at 0x%llx unreadable",
 			     (unsigned long long)info.memmap_paddr);
@@ -275,8 +275,8 @@ static enum boot_status parse_mb2(uint64_t info_phys, bootinfo_map_fn map, void 
 	return BOOT_OK;
 }
 
-enum boot_status bootinfo_parse(uint32_t magic, uint64_t info_phys, bootinfo_map_fn map,
-				void *ctx, struct boot_info *out, char *err, size_t errlen)
+enum boot_status bootinfo_parse(uint32_t magic, uint64_t info_phys, bootinfo_map_fn map, void *ctx,
+				struct boot_info *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	if (errlen > 0)

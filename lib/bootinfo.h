@@ -23,8 +23,8 @@ enum boot_proto {
 
 enum boot_status {
 	BOOT_OK = 0,
-	BOOT_ERR_MAGIC,        /* unknown boot magic */
-	BOOT_ERR_INFO,         /* boot information unreadable or malformed */
+	BOOT_ERR_MAGIC,	       /* unknown boot magic */
+	BOOT_ERR_INFO,	       /* boot information unreadable or malformed */
 	BOOT_ERR_NO_MEMMAP,    /* no memory map */
 	BOOT_ERR_MEMMAP,       /* memory map malformed, too large, or overlapping */
 	BOOT_ERR_CMDLINE_LONG, /* command line longer than CMDLINE_MAX */
@@ -36,8 +36,8 @@ struct boot_info {
 	size_t cmdline_len;
 	struct memmap_entry mem[MEMMAP_MAX];
 	size_t nmem;
-	const char *memmap_source; /* "pvh", "multiboot2", "efi" */
-	uint64_t rsdp_phys;        /* PVH: the RSDP's address, 0 when not given */
+	const char *memmap_source;	      /* "pvh", "multiboot2", "efi" */
+	uint64_t rsdp_phys;		      /* PVH: the RSDP's address, 0 when not given */
 	uint8_t rsdp_copy[BOOTINFO_RSDP_MAX]; /* Multiboot2 hands over a copy */
 	size_t rsdp_copy_len;
 };
@@ -50,7 +50,7 @@ typedef const void *(*bootinfo_map_fn)(void *ctx, uint64_t phys, size_t len);
  * map and RSDP are copied into out, so loader memory may be reused afterwards.
  * On failure returns the status and a human-readable reason in err; out->cmdline
  * then still holds as much of the command line as was read (for `poweroff`). */
-enum boot_status bootinfo_parse(uint32_t magic, uint64_t info_phys, bootinfo_map_fn map,
-				void *ctx, struct boot_info *out, char *err, size_t errlen);
+enum boot_status bootinfo_parse(uint32_t magic, uint64_t info_phys, bootinfo_map_fn map, void *ctx,
+				struct boot_info *out, char *err, size_t errlen);
 
 #endif

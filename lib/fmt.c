@@ -205,12 +205,12 @@ size_t fmt_vformat(fmt_sink_t sink, void *ctx, const char *fmt, va_list ap_in)
 			break;
 		case 'x':
 		case 'X':
-			out_number(&o, arg_unsigned(&ap, lmod), false, 16, *p == 'X', flags,
-				   width, prec, "");
+			out_number(&o, arg_unsigned(&ap, lmod), false, 16, *p == 'X', flags, width,
+				   prec, "");
 			break;
 		case 'o':
-			out_number(&o, arg_unsigned(&ap, lmod), false, 8, false, flags, width,
-				   prec, "");
+			out_number(&o, arg_unsigned(&ap, lmod), false, 8, false, flags, width, prec,
+				   "");
 			break;
 		case 'p':
 			out_number(&o, (uint64_t)(uintptr_t)va_arg(ap, void *), false, 16, false,

@@ -19,7 +19,7 @@ size_t fmt_vformat(fmt_sink_t sink, void *ctx, const char *fmt, va_list ap);
 /* fmt_snprintf: formats into buf (size n, always terminated when n > 0); returns the
  * length the full output would have had, like C99 snprintf. */
 size_t fmt_snprintf(char *buf, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 size_t fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 
 #endif

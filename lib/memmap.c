@@ -50,15 +50,14 @@ bool memmap_normalize(struct memmap_entry *e, size_t *n, char *err, size_t errle
 			struct memmap_entry *prev = &e[out - 1];
 			uint64_t prev_end = prev->base + prev->len;
 			if (e[i].base < prev_end && e[i].type != prev->type) {
-				fmt_snprintf(err, errlen,
-					     "memory map regions overlap: [0x%llx-0x%llx) %s and "
-					     "[0x%llx-0x%llx) %s",
-					     (unsigned long long)prev->base,
-					     (unsigned long long)prev_end,
-					     memmap_type_name(prev->type),
-					     (unsigned long long)e[i].base,
-					     (unsigned long long)(e[i].base + e[i].len),
-					     memmap_type_name(e[i].type));
+				fmt_snprintf(
+				    err, errlen,
+				    "memory map regions overlap: [0x%llx-0x%llx) %s and "
+				    "[0x%llx-0x%llx) %s",
+				    (unsigned long long)prev->base, (unsigned long long)prev_end,
+				    memmap_type_name(prev->type), (unsigned long long)e[i].base,
+				    (unsigned long long)(e[i].base + e[i].len),
+				    memmap_type_name(e[i].type));
 				return false;
 			}
 			if (e[i].base <= prev_end && e[i].type == prev->type) {

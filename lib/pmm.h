@@ -11,19 +11,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PMM_FRAME_SIZE  4096u
+#define PMM_FRAME_SIZE	4096u
 #define PMM_FRAME_SHIFT 12
 
 enum pmm_status {
 	PMM_OK = 0,
-	PMM_ERR_NOMEM,     /* no free frame */
-	PMM_ERR_ALIGN,     /* address not frame aligned */
-	PMM_ERR_RANGE,     /* address outside the managed range */
-	PMM_ERR_NOT_USED,  /* freeing a frame that is free or reserved */
+	PMM_ERR_NOMEM,	  /* no free frame */
+	PMM_ERR_ALIGN,	  /* address not frame aligned */
+	PMM_ERR_RANGE,	  /* address outside the managed range */
+	PMM_ERR_NOT_USED, /* freeing a frame that is free or reserved */
 };
 
 struct pmm {
-	uint64_t *busy;     /* bit set: frame is used or reserved */
+	uint64_t *busy;	    /* bit set: frame is used or reserved */
 	uint64_t *reserved; /* bit set: frame is reserved */
 	uint64_t nframes;
 	uint64_t free_frames;

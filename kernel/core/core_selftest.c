@@ -33,7 +33,7 @@ static const char *test_fmt(void)
 }
 
 const struct selftest selftests_core[] = {
-	{"clock", test_clock},
-	{"fmt", test_fmt},
+    {"clock", test_clock},
+    {"fmt", test_fmt},
 };
 const size_t selftests_core_count = sizeof(selftests_core) / sizeof(selftests_core[0]);

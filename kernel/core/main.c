@@ -1,5 +1,7 @@
 /* main: kmain, the order of boot. */
+#include "boot.h"
 #include "console.h"
+#include "diag.h"
 #include "selftest.h"
 #include "stop.h"
 #include "arch/x86_64/clock.h"
@@ -14,6 +16,11 @@
 #include <stdint.h>
 
 static struct boot_info boot_info;
+
+const struct boot_info *boot_info_get(void)
+{
+	return &boot_info;
+}
 
 /* Boot memory below 4 GiB is reachable through the boot tables' direct map. */
 static const void *boot_map(void *ctx, uint64_t phys, size_t len)
@@ -41,13 +48,15 @@ static bool check_cmdline(const char *cmdline)
 		for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
 			known = known || cmdline_word_eq(w, klen, known_keys[i]);
 		if (!known)
-			kprintf("cmdline: unknown key '%.*s%s', ignored\n", (int)(klen > 40 ? 40 : klen),
-				w, klen > 40 ? "..." : "");
+			kprintf("cmdline: unknown key '%.*s%s', ignored\n",
+				(int)(klen > 40 ? 40 : klen), w, klen > 40 ? "..." : "");
 	}
 	const char *val;
 	size_t vlen;
 	if (cmdline_find(cmdline, "selftest", &val, &vlen))
 		ok = selftest_validate(val ? val : "", vlen) && ok;
+	if (cmdline_find(cmdline, "diag", &val, &vlen))
+		ok = diag_validate(val ? val : "", vlen) && ok;
 	return ok;
 }
 
@@ -70,8 +79,8 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	idt_init();
 	kprintf("\ncapOS x86_64\n");
 
-	enum boot_status st = bootinfo_parse(magic, info_phys, boot_map, NULL, &boot_info, err,
-					     sizeof(err));
+	enum boot_status st =
+	    bootinfo_parse(magic, info_phys, boot_map, NULL, &boot_info, err, sizeof(err));
 	/* Even a bad boot honours `poweroff` (from what could be read) so tests end. */
 	stop_set_poweroff(cmdline_find(boot_info.cmdline, "poweroff", NULL, NULL));
 	if (st != BOOT_OK) {
@@ -101,10 +110,14 @@ void kmain(uint32_t magic, uint64_t info_phys)
 
 	kprintf("capos: boot ok ms=%llu\n", (unsigned long long)(clock_ns() / 1000000));
 
-	unsigned failed = 0;
 	const char *val;
 	size_t vlen;
+	if (cmdline_find(boot_info.cmdline, "diag", &val, &vlen))
+		diag_run_list(val, vlen);
+	unsigned failed = 0;
 	if (cmdline_find(boot_info.cmdline, "selftest", &val, &vlen))
 		failed = selftest_run(val, vlen);
-	kernel_stop(failed ? STOP_SELFTEST_FAIL : STOP_OK);
+	if (cmdline_find(boot_info.cmdline, "poweroff", NULL, NULL))
+		kernel_stop(failed ? STOP_SELFTEST_FAIL : STOP_OK);
+	diag_prompt();
 }

@@ -3,7 +3,7 @@
 #include "console.h"
 #include "lib/cmdline.h"
 
-#define FAULT_PREFIX     "fault:"
+#define FAULT_PREFIX	 "fault:"
 #define FAULT_PREFIX_LEN 6
 
 struct selftest_group {
@@ -12,8 +12,8 @@ struct selftest_group {
 };
 
 static const struct selftest_group groups[] = {
-	{selftests_core, &selftests_core_count},
-	{selftests_mm, &selftests_mm_count},
+    {selftests_core, &selftests_core_count},
+    {selftests_mm, &selftests_mm_count},
 };
 
 static const struct selftest *find(const char *name, size_t len)

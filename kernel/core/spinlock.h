@@ -8,7 +8,10 @@ typedef struct {
 	volatile uint32_t locked;
 } spinlock_t;
 
-#define SPINLOCK_INIT {0}
+#define SPINLOCK_INIT                                                                              \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /* spin_lock_irqsave: takes the lock with interrupts off; returns the old RFLAGS. */
 static inline uint64_t spin_lock_irqsave(spinlock_t *l)

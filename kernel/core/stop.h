@@ -6,10 +6,10 @@
 
 /* Exit values written to QEMU's isa-debug-exit port (QEMU exits with 2*value+1). */
 enum stop_code {
-	STOP_OK = 0,           /* boot work and every selftest passed */
+	STOP_OK = 0,		/* boot work and every selftest passed */
 	STOP_SELFTEST_FAIL = 1, /* a selftest failed */
-	STOP_BAD_BOOT = 2,     /* bad boot input (memory map, magic, command line) */
-	STOP_PANIC = 3,        /* panic or fatal exception */
+	STOP_BAD_BOOT = 2,	/* bad boot input (memory map, magic, command line) */
+	STOP_PANIC = 3,		/* panic or fatal exception */
 };
 
 /* stop_set_poweroff: whether kernel_stop should exit QEMU (the `poweroff` key). */

@@ -6,13 +6,13 @@
 #include "core/spinlock.h"
 #include "lib/str.h"
 
-#define HEAP_HDR      16u
-#define HEAP_MIN      32u   /* smallest chunk, header included */
-#define HEAP_CLASSES  8     /* 32 .. 4096 */
-#define HEAP_MAX      (1ull << 30)
-#define MAGIC_USED    0xC0A1100Cu
-#define MAGIC_FREE    0xF4EEF4EEu
-#define CLASS_LARGE   0xffu
+#define HEAP_HDR     16u
+#define HEAP_MIN     32u /* smallest chunk, header included */
+#define HEAP_CLASSES 8	 /* 32 .. 4096 */
+#define HEAP_MAX     (1ull << 30)
+#define MAGIC_USED   0xC0A1100Cu
+#define MAGIC_FREE   0xF4EEF4EEu
+#define CLASS_LARGE  0xffu
 
 struct heap_hdr {
 	uint32_t magic;

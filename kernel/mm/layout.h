@@ -10,12 +10,12 @@
 
 #include <stdint.h>
 
-#define KERNEL_VMA      0xFFFFFFFF80000000ull
+#define KERNEL_VMA	0xFFFFFFFF80000000ull
 #define DIRECT_MAP_BASE 0xFFFF800000000000ull
-#define MMIO_BASE       0xFFFFC00000000000ull
-#define MMIO_SIZE       (64ull << 30)
-#define PAGE_SIZE       4096ull
-#define PAGE_MASK       (PAGE_SIZE - 1)
+#define MMIO_BASE	0xFFFFC00000000000ull
+#define MMIO_SIZE	(64ull << 30)
+#define PAGE_SIZE	4096ull
+#define PAGE_MASK	(PAGE_SIZE - 1)
 
 /* The boot page tables map the low 4 GiB of physical memory at the direct map
  * base already, so phys_to_virt works from kmain on for memory below 4 GiB. */

@@ -127,10 +127,10 @@ static const char *test_paging(void)
 	return NULL;
 }
 
-#define MSR_APIC_BASE      0x1b
-#define APIC_BASE_X2APIC   (1ull << 10)
-#define APIC_BASE_ADDR     0xFFFFFF000ull
-#define LAPIC_VERSION_REG  0x30
+#define MSR_APIC_BASE	  0x1b
+#define APIC_BASE_X2APIC  (1ull << 10)
+#define APIC_BASE_ADDR	  0xFFFFFF000ull
+#define LAPIC_VERSION_REG 0x30
 
 /* Maps the local APIC's page uncached and reads its version register (SDM 3A
  * §11.4.8: versions 0x10-0x15 are integrated APICs). */
@@ -161,9 +161,9 @@ static const char *test_mmio(void)
 }
 
 const struct selftest selftests_mm[] = {
-	{"frames", test_frames},
-	{"heap", test_heap},
-	{"paging", test_paging},
-	{"mmio", test_mmio},
+    {"frames", test_frames},
+    {"heap", test_heap},
+    {"paging", test_paging},
+    {"mmio", test_mmio},
 };
 const size_t selftests_mm_count = sizeof(selftests_mm) / sizeof(selftests_mm[0]);

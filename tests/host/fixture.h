@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FIXTURE_MAX_PCI  64
+#define FIXTURE_MAX_PCI	 64
 #define FIXTURE_MAX_ACPI 32
 
 struct fixture_pci {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define HOOKS_MAX_LINES 256
-#define HOOKS_LINE_LEN  256
+#define HOOKS_LINE_LEN	256
 
 static char log_lines[HOOKS_MAX_LINES][HOOKS_LINE_LEN];
 static size_t log_count;

@@ -3,9 +3,9 @@
 #include "cpu.h"
 #include "hw/i8254.h"
 
-#define CAL_PIT_TICKS   2387u /* 2 ms of 1.193182 MHz: +-1 tick is 0.04% */
-#define CAL_SPIN_LIMIT  20000000u
-#define DEFAULT_TSC_HZ  1000000000ull
+#define CAL_PIT_TICKS  2387u /* 2 ms of 1.193182 MHz: +-1 tick is 0.04% */
+#define CAL_SPIN_LIMIT 20000000u
+#define DEFAULT_TSC_HZ 1000000000ull
 
 extern uint64_t boot_tsc; /* boot.S: the TSC at kernel entry */
 

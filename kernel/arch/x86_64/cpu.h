@@ -125,10 +125,10 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 		__asm__ volatile("cli; hlt" : : : "memory");
 }
 
-#define MSR_EFER     0xC0000080u
-#define EFER_NXE     (1ull << 11)
-#define CR4_PGE      (1ull << 7)
-#define CR4_SMEP     (1ull << 20)
-#define CR4_SMAP     (1ull << 21)
+#define MSR_EFER 0xC0000080u
+#define EFER_NXE (1ull << 11)
+#define CR4_PGE	 (1ull << 7)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
 
 #endif

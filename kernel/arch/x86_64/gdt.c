@@ -7,12 +7,12 @@
 /* Segment descriptor access/flag bits (SDM vol. 3A §3.4.5). */
 #define SEG_PRESENT  (1ull << 47)
 #define SEG_DPL3     (3ull << 45)
-#define SEG_S        (1ull << 44)
+#define SEG_S	     (1ull << 44)
 #define SEG_CODE     (1ull << 43)
-#define SEG_RW       (1ull << 41)
+#define SEG_RW	     (1ull << 41)
 #define SEG_LONG     (1ull << 53)
 #define SEG_GRAN     (1ull << 55)
-#define SEG_DB       (1ull << 54)
+#define SEG_DB	     (1ull << 54)
 #define SEG_TSS_AVL  (9ull << 40)
 #define SEG_LIMIT_LO 0xffffull
 #define SEG_LIMIT_HI (0xfull << 48)

@@ -8,14 +8,14 @@
  * SYSRET: SS = STAR[63:48] + 8, CS = STAR[63:48] + 16). */
 #define GDT_KERNEL_CODE 0x08
 #define GDT_KERNEL_DATA 0x10
-#define GDT_USER_DATA   0x18
-#define GDT_USER_CODE   0x20
-#define GDT_TSS         0x28
+#define GDT_USER_DATA	0x18
+#define GDT_USER_CODE	0x20
+#define GDT_TSS		0x28
 
 /* IST slots (1-based, as the IDT gate names them). */
 #define IST_NMI 1
-#define IST_DF  2
-#define IST_MC  3
+#define IST_DF	2
+#define IST_MC	3
 
 #define IST_STACK_SIZE 8192
 

@@ -118,7 +118,7 @@ static bool map_direct(uint64_t pml4, uint64_t base, uint64_t end)
 	base &= ~(LARGE_PAGE - 1);
 	for (uint64_t pa = base; pa < end; pa += LARGE_PAGE) {
 		enum paging_status st =
-			map_in(pml4, DIRECT_MAP_BASE + pa, pa, PTE_W | PTE_NX | PTE_G, 1);
+		    map_in(pml4, DIRECT_MAP_BASE + pa, pa, PTE_W | PTE_NX | PTE_G, 1);
 		if (st == PAGING_ERR_NOMEM)
 			return false;
 	}

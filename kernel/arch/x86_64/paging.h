@@ -9,14 +9,14 @@
 #include "lib/bootinfo.h"
 
 /* Page-table entry bits (SDM vol. 3A §4.5, tables 4-14 to 4-20). */
-#define PTE_P         (1ull << 0)
-#define PTE_W         (1ull << 1)
-#define PTE_U         (1ull << 2)
-#define PTE_PWT       (1ull << 3)
-#define PTE_PCD       (1ull << 4)
-#define PTE_PS        (1ull << 7)
-#define PTE_G         (1ull << 8)
-#define PTE_NX        (1ull << 63)
+#define PTE_P	      (1ull << 0)
+#define PTE_W	      (1ull << 1)
+#define PTE_U	      (1ull << 2)
+#define PTE_PWT	      (1ull << 3)
+#define PTE_PCD	      (1ull << 4)
+#define PTE_PS	      (1ull << 7)
+#define PTE_G	      (1ull << 8)
+#define PTE_NX	      (1ull << 63)
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
 
 enum paging_status {

@@ -5,9 +5,9 @@
 #include "core/console.h"
 #include "core/stop.h"
 
-#define IDT_VECTORS      256
-#define GATE_INTERRUPT   0x8E /* present, DPL 0, 64-bit interrupt gate (SDM 3A §6.14.1) */
-#define BACKTRACE_DEPTH  16
+#define IDT_VECTORS	 256
+#define GATE_INTERRUPT	 0x8E /* present, DPL 0, 64-bit interrupt gate (SDM 3A §6.14.1) */
+#define BACKTRACE_DEPTH	 16
 #define KERNEL_SPACE_MIN 0xFFFF800000000000ull
 
 extern char __kernel_start[], __kernel_end[];
@@ -34,38 +34,38 @@ static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 
 /* Mnemonics and names (SDM vol. 3A §6.15). */
 static const char *const exc_names[32][2] = {
-	{"#DE", "divide error"},
-	{"#DB", "debug"},
-	{"NMI", "non-maskable interrupt"},
-	{"#BP", "breakpoint"},
-	{"#OF", "overflow"},
-	{"#BR", "bound range exceeded"},
-	{"#UD", "invalid opcode"},
-	{"#NM", "device not available"},
-	{"#DF", "double fault"},
-	{"#CSO", "coprocessor segment overrun"},
-	{"#TS", "invalid TSS"},
-	{"#NP", "segment not present"},
-	{"#SS", "stack-segment fault"},
-	{"#GP", "general protection"},
-	{"#PF", "page fault"},
-	{"#15", "reserved"},
-	{"#MF", "x87 floating-point error"},
-	{"#AC", "alignment check"},
-	{"#MC", "machine check"},
-	{"#XM", "SIMD floating-point"},
-	{"#VE", "virtualization exception"},
-	{"#CP", "control protection"},
-	{"#22", "reserved"},
-	{"#23", "reserved"},
-	{"#24", "reserved"},
-	{"#25", "reserved"},
-	{"#26", "reserved"},
-	{"#27", "reserved"},
-	{"#HV", "hypervisor injection"},
-	{"#VC", "VMM communication"},
-	{"#SX", "security exception"},
-	{"#31", "reserved"},
+    {"#DE", "divide error"},
+    {"#DB", "debug"},
+    {"NMI", "non-maskable interrupt"},
+    {"#BP", "breakpoint"},
+    {"#OF", "overflow"},
+    {"#BR", "bound range exceeded"},
+    {"#UD", "invalid opcode"},
+    {"#NM", "device not available"},
+    {"#DF", "double fault"},
+    {"#CSO", "coprocessor segment overrun"},
+    {"#TS", "invalid TSS"},
+    {"#NP", "segment not present"},
+    {"#SS", "stack-segment fault"},
+    {"#GP", "general protection"},
+    {"#PF", "page fault"},
+    {"#15", "reserved"},
+    {"#MF", "x87 floating-point error"},
+    {"#AC", "alignment check"},
+    {"#MC", "machine check"},
+    {"#XM", "SIMD floating-point"},
+    {"#VE", "virtualization exception"},
+    {"#CP", "control protection"},
+    {"#22", "reserved"},
+    {"#23", "reserved"},
+    {"#24", "reserved"},
+    {"#25", "reserved"},
+    {"#26", "reserved"},
+    {"#27", "reserved"},
+    {"#HV", "hypervisor injection"},
+    {"#VC", "VMM communication"},
+    {"#SX", "security exception"},
+    {"#31", "reserved"},
 };
 
 static void set_gate(unsigned v, uint64_t handler, unsigned ist)
@@ -128,17 +128,17 @@ void trap_dispatch(struct trap_frame *f)
 		(unsigned long long)f->rip, (unsigned long long)f->cs,
 		(unsigned long long)f->rflags, (unsigned long long)read_cr2());
 	kprintf("  rax=0x%016llx rbx=0x%016llx rcx=0x%016llx rdx=0x%016llx\n",
-		(unsigned long long)f->rax, (unsigned long long)f->rbx,
-		(unsigned long long)f->rcx, (unsigned long long)f->rdx);
+		(unsigned long long)f->rax, (unsigned long long)f->rbx, (unsigned long long)f->rcx,
+		(unsigned long long)f->rdx);
 	kprintf("  rsi=0x%016llx rdi=0x%016llx rbp=0x%016llx rsp=0x%016llx\n",
-		(unsigned long long)f->rsi, (unsigned long long)f->rdi,
-		(unsigned long long)f->rbp, (unsigned long long)f->rsp);
+		(unsigned long long)f->rsi, (unsigned long long)f->rdi, (unsigned long long)f->rbp,
+		(unsigned long long)f->rsp);
 	kprintf("  r8 =0x%016llx r9 =0x%016llx r10=0x%016llx r11=0x%016llx\n",
-		(unsigned long long)f->r8, (unsigned long long)f->r9,
-		(unsigned long long)f->r10, (unsigned long long)f->r11);
+		(unsigned long long)f->r8, (unsigned long long)f->r9, (unsigned long long)f->r10,
+		(unsigned long long)f->r11);
 	kprintf("  r12=0x%016llx r13=0x%016llx r14=0x%016llx r15=0x%016llx\n",
-		(unsigned long long)f->r12, (unsigned long long)f->r13,
-		(unsigned long long)f->r14, (unsigned long long)f->r15);
+		(unsigned long long)f->r12, (unsigned long long)f->r13, (unsigned long long)f->r14,
+		(unsigned long long)f->r15);
 	kprintf("  cr0=0x%llx cr3=0x%llx cr4=0x%llx ss=0x%llx\n", (unsigned long long)read_cr0(),
 		(unsigned long long)read_cr3(), (unsigned long long)read_cr4(),
 		(unsigned long long)f->ss);

@@ -1,0 +1,31 @@
+/* diag: the COM1 diagnostics console. Commands describe the machine (memory,
+ * ACPI, PCI, later interrupts, DMA and the IOMMU) in bounded, stable text. */
+#ifndef CAPOS_CORE_DIAG_H
+#define CAPOS_CORE_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct diag_cmd {
+	const char *name;
+	const char *help;
+	void (*run)(void);
+};
+
+/* Commands of each subsystem, defined beside it. */
+extern const struct diag_cmd diag_cmds_core[];
+extern const size_t diag_cmds_core_count;
+extern const struct diag_cmd diag_cmds_mm[];
+extern const size_t diag_cmds_mm_count;
+
+/* diag_validate: checks a `diag=` list names only known commands; prints what is
+ * wrong and returns false otherwise. */
+bool diag_validate(const char *list, size_t len);
+
+/* diag_run_list: runs the commands of a `diag=` list in order. */
+void diag_run_list(const char *list, size_t len);
+
+/* diag_prompt: the interactive `capos> ` prompt on COM1; never returns. */
+__attribute__((noreturn)) void diag_prompt(void);
+
+#endif
