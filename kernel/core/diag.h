@@ -17,6 +17,8 @@ extern const struct diag_cmd diag_cmds_core[];
 extern const size_t diag_cmds_core_count;
 extern const struct diag_cmd diag_cmds_mm[];
 extern const size_t diag_cmds_mm_count;
+extern const struct diag_cmd diag_cmds_acpi[];
+extern const size_t diag_cmds_acpi_count;
 
 /* diag_validate: checks a `diag=` list names only known commands; prints what is
  * wrong and returns false otherwise. */

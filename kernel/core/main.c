@@ -8,6 +8,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
+#include "dev/acpi.h"
 #include "lib/bootinfo.h"
 #include "lib/cmdline.h"
 #include "mm/frames.h"
@@ -107,6 +108,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	clock_init();
 	kprintf("clock: tsc %llu kHz (%s)\n", (unsigned long long)(clock_tsc_hz() / 1000),
 		clock_source());
+	acpi_init();
 
 	kprintf("capos: boot ok ms=%llu\n", (unsigned long long)(clock_ns() / 1000000));
 
