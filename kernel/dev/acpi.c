@@ -109,7 +109,28 @@ static void cmd_acpi(void)
 	acpi_print(&acpi_info, emit_line, NULL);
 }
 
+/* Every table as `@ACPI SIG` and its bytes in hex, the format of
+ * tests/fixtures/linux-ground, so any machine's tables can become a fixture. */
+static void cmd_acpidump(void)
+{
+	if (!acpi_ok) {
+		kprintf("acpi: none\n");
+		return;
+	}
+	const struct acpi_tables *t = &acpi_info.tables;
+	for (size_t i = 0; i < t->count; i++) {
+		const uint8_t *p = acpi_table_map(t, &t->table[i]);
+		if (p == NULL)
+			continue;
+		kprintf("@ACPI %.4s ", t->table[i].sig);
+		for (uint32_t k = 0; k < t->table[i].len; k++)
+			kprintf(" %02x", p[k]);
+		kprintf("\n");
+	}
+}
+
 const struct diag_cmd diag_cmds_acpi[] = {
 	{"acpi", "ACPI tables, MADT, MCFG and DMAR summaries", cmd_acpi},
+	{"acpidump", "every ACPI table in hex (fixture format)", cmd_acpidump},
 };
 const size_t diag_cmds_acpi_count = sizeof(diag_cmds_acpi) / sizeof(diag_cmds_acpi[0]);
