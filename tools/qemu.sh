@@ -3,7 +3,7 @@
 #
 #   tools/qemu.sh [--machine q35|pc|microvm] [--boot pvh|iso|iso-bios|iso-efi]
 #                 [--accel tcg|kvm] [--smp N] [--mem SIZE] [--cmdline "..."]
-#                 [--timeout SECONDS] [--firmware default|qboot] [--interactive]
+#                 [--timeout SECONDS] [--firmware default|qboot] [--defaults] [--interactive]
 #                 [--gdb] [-- extra qemu args]
 #
 # COM1 goes to stdout (with the QEMU monitor on Ctrl-A c when --interactive).
@@ -12,7 +12,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 machine=q35 boot=pvh accel=${ACCEL:-tcg} smp=1 mem=128M cmdline="" timeout=30
-interactive=0 gdb=0 firmware=default extra=()
+interactive=0 gdb=0 firmware=default defaults=0 extra=()
 kernel=${KERNEL:-$here/build/capos.elf}
 iso=${ISO:-$here/build/capos.iso}
 
@@ -26,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--cmdline) cmdline=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--firmware) firmware=$2; shift 2 ;;
+	--defaults) defaults=1; shift ;;
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
 	--) shift; extra=("$@"); break ;;
@@ -35,8 +36,10 @@ done
 
 # -nodefaults: no VGA, NIC or option ROMs the run did not ask for (they cost
 # firmware time); COM1 is added explicitly below.
-args=(-nodefaults -no-reboot -display none -m "$mem" -smp "$smp"
+# --defaults keeps QEMU's default devices, to match machines captured that way.
+args=(-no-reboot -display none -m "$mem" -smp "$smp"
 	-device isa-debug-exit,iobase=0xf4,iosize=4)
+[ "$defaults" = 1 ] || args=(-nodefaults "${args[@]}")
 case "$accel" in
 tcg) args+=(-accel tcg -cpu max) ;;
 kvm) args+=(-accel kvm -cpu max) ;;

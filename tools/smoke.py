@@ -5,8 +5,12 @@ Definitions live in tests/qemu/*.smoke, one [section] per smoke:
   machine = q35 | pc | microvm       boot = pvh | iso-bios | iso-efi
   cmdline = ...                      exit = N  (the isa-debug-exit value)
   smp = N   mem = SIZE   timeout = S   qemu = extra QEMU arguments
+  defaults = yes     (keep QEMU's default devices: VGA, default NIC)
+  canon = FILE       (the pci/acpi/madt/mcfg/dmar lines printed must equal FILE's
+                      lines of those kinds, exactly and in order)
   expect = REGEX     (a COM1 line must match; repeat for more, matched in order)
-  In cmdline, {c*N} stands for N copies of the character c.
+  In cmdline, {c*N} stands for N copies of the character c; in qemu, {disk}
+  is a 1 MiB raw disk image made for the run.
   reject = REGEX     (no COM1 line may match)
 A smoke passes only when every expected line appears in order, no rejected
 line appears, and QEMU exits with 2*exit+1 (isa-debug-exit) before the timeout.
@@ -39,7 +43,7 @@ def load(paths):
                 if m:
                     cur = {"name": m.group(1), "machine": "q35", "boot": "pvh",
                            "cmdline": "", "exit": "0", "smp": "1", "mem": "128M",
-                           "timeout": "30", "qemu": "", "expect": [], "reject": [],
+                           "timeout": "30", "qemu": "", "defaults": "no", "canon": "", "expect": [], "reject": [],
                            "where": f"{path}:{n}"}
                     smokes.append(cur)
                     continue
@@ -74,8 +78,14 @@ def run(s, accel):
     cmd = ["bash", os.path.join(ROOT, "tools/qemu.sh"), "--machine", s["machine"],
            "--boot", s["boot"], "--accel", accel, "--smp", s["smp"], "--mem", s["mem"],
            "--cmdline", s["cmdline"], "--timeout", s["timeout"]]
+    if s["defaults"] == "yes":
+        cmd.append("--defaults")
     if s["qemu"]:
-        cmd += ["--"] + shlex.split(s["qemu"])
+        disk = os.path.join(OUT, "disk.img")
+        if not os.path.exists(disk):
+            with open(disk, "wb") as f:
+                f.truncate(1 << 20)
+        cmd += ["--"] + shlex.split(s["qemu"].replace("{disk}", disk))
     t0 = time.monotonic()
     r = subprocess.run(cmd, capture_output=True, env=env)
     dt = time.monotonic() - t0
@@ -91,6 +101,17 @@ def run(s, accel):
         if pos == len(lines):
             return False, f"no line matching /{pat.pattern}/ (in order)", log
         pos += 1
+    if s["canon"]:
+        kinds = ("pci ", "acpi ", "madt ", "mcfg ", "dmar ")
+        with open(os.path.join(ROOT, s["canon"])) as f:
+            want = [l.rstrip("\n") for l in f if l.startswith(kinds)]
+        got = [l for l in lines if l.startswith(kinds)]
+        if got != want:
+            for i in range(max(len(got), len(want))):
+                g = got[i] if i < len(got) else "(nothing)"
+                w = want[i] if i < len(want) else "(nothing)"
+                if g != w:
+                    return False, f"line {i + 1} differs from {s['canon']}:\n  want {w}\n  got  {g}", log
     for pat in s["reject"]:
         for line in lines:
             if pat.search(line):

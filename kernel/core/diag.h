@@ -19,6 +19,8 @@ extern const struct diag_cmd diag_cmds_mm[];
 extern const size_t diag_cmds_mm_count;
 extern const struct diag_cmd diag_cmds_acpi[];
 extern const size_t diag_cmds_acpi_count;
+extern const struct diag_cmd diag_cmds_pci[];
+extern const size_t diag_cmds_pci_count;
 
 /* diag_validate: checks a `diag=` list names only known commands; prints what is
  * wrong and returns false otherwise. */

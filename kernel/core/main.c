@@ -9,6 +9,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "dev/acpi.h"
+#include "dev/pci.h"
 #include "lib/bootinfo.h"
 #include "lib/cmdline.h"
 #include "mm/frames.h"
@@ -109,6 +110,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	kprintf("clock: tsc %llu kHz (%s)\n", (unsigned long long)(clock_tsc_hz() / 1000),
 		clock_source());
 	acpi_init();
+	pci_init();
 
 	kprintf("capos: boot ok ms=%llu\n", (unsigned long long)(clock_ns() / 1000000));
 

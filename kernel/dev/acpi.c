@@ -5,10 +5,10 @@
 #include "core/diag.h"
 #include "mm/layout.h"
 
-#define EBDA_SEGMENT_PTR 0x40e   /* BIOS data area: EBDA segment (ACPI 6.5 §5.2.5.1) */
-#define BIOS_ROM_START   0xe0000
-#define BIOS_ROM_LEN     0x20000
-#define EBDA_SCAN_LEN    1024
+#define EBDA_SEGMENT_PTR 0x40e /* BIOS data area: EBDA segment (ACPI 6.5 §5.2.5.1) */
+#define BIOS_ROM_START	 0xe0000
+#define BIOS_ROM_LEN	 0x20000
+#define EBDA_SCAN_LEN	 1024
 
 static struct acpi_info acpi_info;
 static bool acpi_ok;
@@ -130,7 +130,7 @@ static void cmd_acpidump(void)
 }
 
 const struct diag_cmd diag_cmds_acpi[] = {
-	{"acpi", "ACPI tables, MADT, MCFG and DMAR summaries", cmd_acpi},
-	{"acpidump", "every ACPI table in hex (fixture format)", cmd_acpidump},
+    {"acpi", "ACPI tables, MADT, MCFG and DMAR summaries", cmd_acpi},
+    {"acpidump", "every ACPI table in hex (fixture format)", cmd_acpidump},
 };
 const size_t diag_cmds_acpi_count = sizeof(diag_cmds_acpi) / sizeof(diag_cmds_acpi[0]);

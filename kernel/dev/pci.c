@@ -1,0 +1,166 @@
+/* pci: enumeration at boot, the device table, BAR mappings and their ledger. */
+#include "pci.h"
+#include "acpi.h"
+#include "pcicfg.h"
+#include "core/console.h"
+#include "core/diag.h"
+#include "core/spinlock.h"
+#include "lib/pci/pci_print.h"
+#include "mm/mmio.h"
+
+static struct pci_table table;
+static const struct pci_cfg *access;
+static const char *access_name = "none";
+static uint64_t mapped[PCI_MAX_FUNCS]; /* BAR bytes mapped, per table entry */
+static spinlock_t map_lock = SPINLOCK_INIT;
+
+/* ECAM windows from the MCFG (PCI Firmware Spec 3.2 §4.1.2). */
+static size_t roots_from_mcfg(struct pci_root *roots)
+{
+	const struct acpi_info *ai = acpi_get();
+	size_t n = 0;
+	if (ai == NULL || !ai->has_mcfg)
+		return 0;
+	for (size_t i = 0; i < ai->mcfg.count && n < PCI_MAX_ROOTS; i++) {
+		const struct acpi_mcfg_region *e = &ai->mcfg.region[i];
+		struct pcicfg_window w = {e->segment, e->bus_start, e->bus_end, e->base};
+		if (!pcicfg_add_ecam(&w)) {
+			kprintf("pci: MCFG window seg=%u base=0x%llx bus=%02x-%02x unusable, "
+				"ignored\n",
+				e->segment, (unsigned long long)e->base, e->bus_start, e->bus_end);
+			continue;
+		}
+		roots[n++] = (struct pci_root){e->segment, e->bus_start, e->bus_start, e->bus_end};
+	}
+	return n;
+}
+
+bool pci_init(void)
+{
+	static struct pci_root roots[PCI_MAX_ROOTS];
+	size_t nroots = roots_from_mcfg(roots);
+
+	if (nroots > 0) {
+		access = pcicfg_ecam();
+		access_name = "ecam (mcfg)";
+	} else if (pcicfg_legacy_probe()) {
+		access = pcicfg_legacy();
+		access_name = "legacy ports";
+	} else {
+		kprintf("pci: no configuration access (no MCFG, no ports): no PCI\n");
+		return false;
+	}
+	enum pci_status st = pci_enumerate(access, roots, nroots, &table);
+	if (st != PCI_OK && st != PCI_ERR_TRUNCATED) {
+		kprintf("pci: enumeration failed: %s\n", pci_status_str(st));
+		access = NULL;
+		return false;
+	}
+	kprintf("pci: %s, %u functions on %u buses, %u config reads, %u writes%s\n", access_name,
+		table.stats.functions, table.stats.buses, table.stats.cfg_reads,
+		table.stats.cfg_writes, st == PCI_ERR_TRUNCATED ? " (table full)" : "");
+	return true;
+}
+
+const struct pci_table *pci_devices(void)
+{
+	return access != NULL ? &table : NULL;
+}
+
+const struct pci_cfg *pci_access(void)
+{
+	return access;
+}
+
+const struct pci_fn *pci_find_id(uint16_t vendor, uint16_t device)
+{
+	if (access == NULL)
+		return NULL;
+	for (size_t i = 0; i < table.count; i++)
+		if (table.fn[i].vendor == vendor && table.fn[i].device == device)
+			return &table.fn[i];
+	return NULL;
+}
+
+/* The ledger slot of f: f must point into the table. */
+static long slot_of(const struct pci_fn *f)
+{
+	if (f < table.fn || f >= table.fn + table.count)
+		return -1;
+	return f - table.fn;
+}
+
+enum pci_map_status pci_bar_map(const struct pci_fn *f, unsigned bar, uint64_t off, uint64_t len,
+				void **va)
+{
+	long slot = slot_of(f);
+	const struct pci_bar *b = slot >= 0 ? pci_fn_bar_by_index(f, bar) : NULL;
+	if (b == NULL || b->kind == PCI_BAR_IO || b->kind == PCI_BAR_NONE)
+		return PCI_MAP_NO_BAR;
+	if (len == 0 || off >= b->size || len > b->size - off)
+		return PCI_MAP_BOUNDS;
+	void *p = mmio_map(b->addr + off, len);
+	if (p == NULL)
+		return PCI_MAP_NOMEM;
+	uint64_t irq = spin_lock_irqsave(&map_lock);
+	mapped[slot] += len;
+	spin_unlock_irqrestore(&map_lock, irq);
+	*va = p;
+	return PCI_MAP_OK;
+}
+
+void pci_bar_unmap(const struct pci_fn *f, void *va, uint64_t len)
+{
+	long slot = slot_of(f);
+	if (slot < 0 || va == NULL || len == 0)
+		return;
+	mmio_unmap(va, len);
+	uint64_t irq = spin_lock_irqsave(&map_lock);
+	mapped[slot] = mapped[slot] >= len ? mapped[slot] - len : 0;
+	spin_unlock_irqrestore(&map_lock, irq);
+}
+
+uint64_t pci_mapped_bytes(const struct pci_fn *f)
+{
+	long slot = slot_of(f);
+	return slot >= 0 ? mapped[slot] : 0;
+}
+
+static void emit_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	kprintf("%s\n", line);
+}
+
+static void cmd_pci(void)
+{
+	if (access == NULL) {
+		kprintf("pci: none\n");
+		return;
+	}
+	pci_emit_all(&table, emit_line, NULL);
+}
+
+static void cmd_pci_stats(void)
+{
+	char line[PCI_LINE_MAX];
+	if (access == NULL) {
+		kprintf("pci: none\n");
+		return;
+	}
+	pci_format_stats(&table.stats, line, sizeof(line));
+	kprintf("%s\n", line);
+	kprintf("pci-access %s ecam-buses-mapped=%u\n", access_name,
+		(unsigned)pcicfg_mapped_buses());
+	for (size_t i = 0; i < table.count; i++)
+		if (mapped[i] != 0)
+			kprintf("pci-mapped %04x:%02x:%02x.%x bytes=0x%llx\n", table.fn[i].seg,
+				table.fn[i].bus, table.fn[i].dev, table.fn[i].fn,
+				(unsigned long long)mapped[i]);
+}
+
+const struct diag_cmd diag_cmds_pci[] = {
+    {"pci", "PCI functions: ids, class, bridges, BARs, capabilities", cmd_pci},
+    {"pci-stats", "enumeration cost and BAR bytes mapped per function", cmd_pci_stats},
+};
+const size_t diag_cmds_pci_count = sizeof(diag_cmds_pci) / sizeof(diag_cmds_pci[0]);
