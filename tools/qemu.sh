@@ -3,7 +3,8 @@
 #
 #   tools/qemu.sh [--machine q35|pc|microvm] [--boot pvh|iso|iso-bios|iso-efi]
 #                 [--accel tcg|kvm] [--smp N] [--mem SIZE] [--cmdline "..."]
-#                 [--timeout SECONDS] [--firmware default|qboot] [--defaults] [--interactive]
+#                 [--timeout SECONDS] [--firmware default|qboot] [--defaults]
+#                 [--monitor SOCKET] [--interactive]
 #                 [--gdb] [-- extra qemu args]
 #
 # COM1 goes to stdout (with the QEMU monitor on Ctrl-A c when --interactive).
@@ -12,7 +13,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 machine=q35 boot=pvh accel=${ACCEL:-tcg} smp=1 mem=128M cmdline="" timeout=30
-interactive=0 gdb=0 firmware=default defaults=0 extra=()
+interactive=0 gdb=0 firmware=default defaults=0 monitor=none extra=()
 kernel=${KERNEL:-$here/build/capos.elf}
 iso=${ISO:-$here/build/capos.iso}
 
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--firmware) firmware=$2; shift 2 ;;
 	--defaults) defaults=1; shift ;;
+	--monitor) monitor="unix:$2,server,nowait"; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--gdb) gdb=1; shift ;;
 	--) shift; extra=("$@"); break ;;
@@ -79,5 +81,5 @@ if [ "$interactive" = 1 ]; then
 	echo "qemu.sh: Ctrl-A x quits, Ctrl-A c switches to the QEMU monitor" >&2
 	exec qemu-system-x86_64 "${args[@]}" "${extra[@]}"
 fi
-args+=(-serial stdio -monitor none)
+args+=(-serial stdio -monitor "$monitor")
 exec timeout -k 2 "$timeout" qemu-system-x86_64 "${args[@]}" "${extra[@]}" </dev/null

@@ -8,6 +8,9 @@ Definitions live in tests/qemu/*.smoke, one [section] per smoke:
   defaults = yes     (keep QEMU's default devices: VGA, default NIC)
   canon = FILE       (the pci/acpi/madt/mcfg/dmar lines printed must equal FILE's
                       lines of those kinds, exactly and in order)
+  qemu-info-pci = yes (boot without poweroff, run `diag=pci`, and compare every
+                      pci line with QEMU's own `info pci`: ids, BARs, bridge buses;
+                      the run ends by the monitor's quit, so exit is not checked)
   expect = REGEX     (a COM1 line must match; repeat for more, matched in order)
   In cmdline, {c*N} stands for N copies of the character c; in qemu, {disk}
   is a 1 MiB raw disk image made for the run.
@@ -22,10 +25,15 @@ import argparse
 import glob
 import os
 import re
+import select
 import shlex
+import socket
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu_info_pci  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "build", "smoke")
@@ -43,7 +51,7 @@ def load(paths):
                 if m:
                     cur = {"name": m.group(1), "machine": "q35", "boot": "pvh",
                            "cmdline": "", "exit": "0", "smp": "1", "mem": "128M",
-                           "timeout": "30", "qemu": "", "defaults": "no", "canon": "", "expect": [], "reject": [],
+                           "timeout": "30", "qemu": "", "defaults": "no", "canon": "", "qemu-info-pci": "no", "expect": [], "reject": [],
                            "where": f"{path}:{n}"}
                     smokes.append(cur)
                     continue
@@ -87,6 +95,8 @@ def run(s, accel):
                 f.truncate(1 << 20)
         cmd += ["--"] + shlex.split(s["qemu"].replace("{disk}", disk))
     t0 = time.monotonic()
+    if s["qemu-info-pci"] == "yes":
+        return run_info_pci(s, cmd, env, log, t0)
     r = subprocess.run(cmd, capture_output=True, env=env)
     dt = time.monotonic() - t0
     out = r.stdout.decode("utf-8", "replace").replace("\r", "")
@@ -122,6 +132,94 @@ def run(s, accel):
     if r.returncode != want:
         return False, f"QEMU exit status {r.returncode}, expected {want}", log
     return True, f"{dt:.2f} s", log
+
+
+def monitor_cmd(sock_path, command, deadline):
+    """Sends one HMP command and returns its output (up to the next prompt)."""
+    while True:
+        try:
+            m = socket.socket(socket.AF_UNIX)
+            m.connect(sock_path)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    buf = b""
+    def until_prompt():
+        nonlocal buf
+        while b"(qemu) " not in buf:
+            if time.monotonic() > deadline:
+                raise TimeoutError("monitor")
+            m.settimeout(max(0.1, deadline - time.monotonic()))
+            buf += m.recv(65536)
+    until_prompt()
+    buf = b""
+    m.sendall(command.encode() + b"\n")
+    until_prompt()
+    out = buf.decode("utf-8", "replace")
+    m.sendall(b"quit\n")
+    try:  # QEMU closes the monitor as it exits
+        while m.recv(65536):
+            pass
+    except OSError:
+        pass
+    m.close()
+    return out
+
+
+def run_info_pci(s, cmd, env, log, t0):
+    sock = os.path.join(OUT, s["name"] + ".mon")
+    if os.path.exists(sock):
+        os.unlink(sock)
+    cmd = cmd + ["--monitor", sock] if "--" not in cmd else \
+        cmd[:cmd.index("--")] + ["--monitor", sock] + cmd[cmd.index("--"):]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    deadline = t0 + float(s["timeout"])
+    out = b""
+    try:
+        while b"capos> " not in out and b"capos: stopped" not in out:
+            left = deadline - time.monotonic()
+            if left <= 0 or p.poll() is not None:
+                break
+            if select.select([p.stdout], [], [], min(left, 0.5))[0]:
+                chunk = os.read(p.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                out += chunk
+        if b"capos> " not in out:
+            p.kill()
+            text = out.decode("utf-8", "replace")
+            with open(log, "w") as f:
+                f.write(text)
+            return False, "no prompt after diag=pci", log
+        info = monitor_cmd(sock, "info pci", deadline)
+        rest, _ = p.communicate(timeout=max(1, deadline - time.monotonic()))
+        out += rest
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    text = out.decode("utf-8", "replace").replace("\r", "")
+    with open(log, "w") as f:
+        f.write(text + "\n--- QEMU info pci ---\n" + info)
+    lines = text.split("\n")
+    pci_lines = [l for l in lines if l.startswith("pci ")]
+    diffs = qemu_info_pci.compare(info, pci_lines)
+    if diffs:
+        return False, "differs from QEMU's info pci: " + "; ".join(diffs[:4]), log
+    pos = 0
+    for pat in s["expect"]:
+        while pos < len(lines) and not pat.search(lines[pos]):
+            pos += 1
+        if pos == len(lines):
+            return False, f"no line matching /{pat.pattern}/ (in order)", log
+        pos += 1
+    for pat in s["reject"]:
+        for line in lines:
+            if pat.search(line):
+                return False, f"rejected line: {line.strip()}", log
+    return True, f"{time.monotonic() - t0:.2f} s, {len(pci_lines)} functions match QEMU", log
 
 
 def main():

@@ -2,6 +2,7 @@
 #include "selftest.h"
 #include "console.h"
 #include "lib/cmdline.h"
+#include "lib/str.h"
 
 #define FAULT_PREFIX	 "fault:"
 #define FAULT_PREFIX_LEN 6
@@ -14,6 +15,7 @@ struct selftest_group {
 static const struct selftest_group groups[] = {
     {selftests_core, &selftests_core_count},
     {selftests_mm, &selftests_mm_count},
+    {selftests_dev, &selftests_dev_count},
 };
 
 static const struct selftest *find(const char *name, size_t len)
@@ -80,6 +82,8 @@ unsigned selftest_run(const char *list, size_t len)
 		const char *why = t->fn();
 		if (why == NULL) {
 			kprintf("selftest %s: ok\n", t->name);
+		} else if (strncmp(why, SELFTEST_SKIP, sizeof(SELFTEST_SKIP) - 1) == 0) {
+			kprintf("selftest %s: skip (%s)\n", t->name, why + sizeof(SELFTEST_SKIP) - 1);
 		} else {
 			kprintf("selftest %s: FAIL %s\n", t->name, why);
 			failed++;

@@ -5,7 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A test returns NULL when it passed, or a short reason when it failed. */
+/* A test returns NULL when it passed, or a short reason when it failed; a
+ * reason starting with SELFTEST_SKIP ("skip:") means the machine lacks what the
+ * test needs, printed as `selftest NAME: skip (<why>)` and not a failure. */
+#define SELFTEST_SKIP "skip:"
 typedef const char *(*selftest_fn)(void);
 
 struct selftest {
@@ -26,6 +29,8 @@ extern const struct selftest selftests_mm[];
 extern const size_t selftests_mm_count;
 extern const struct selftest selftests_core[];
 extern const size_t selftests_core_count;
+extern const struct selftest selftests_dev[];
+extern const size_t selftests_dev_count;
 
 /* selftest_fault: raises the named exception on purpose (pf, gp, ud, de, df);
  * returns only when kind is unknown. */
