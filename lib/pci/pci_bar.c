@@ -25,7 +25,8 @@ const struct pci_bar *pci_fn_bar_by_index(const struct pci_fn *e, unsigned index
  * be ignored. Pure: no configuration access. */
 static bool bar_decode(struct pci_fn_cfg *f, const struct bar_sample *s, struct pci_bar *bar)
 {
-	uint32_t flags_mask = s->kind == PCI_BAR_IO ? PCI_BAR_IO_FLAGS_MASK : PCI_BAR_MEM_FLAGS_MASK;
+	uint32_t flags_mask =
+	    s->kind == PCI_BAR_IO ? PCI_BAR_IO_FLAGS_MASK : PCI_BAR_MEM_FLAGS_MASK;
 	uint64_t addr, mask, limit;
 
 	/* The type bits are read-only, so a readback that changes them (all-ones from a

@@ -69,8 +69,8 @@ static void msix_decode(struct pci_fn_cfg *f, struct pci_fn *out, uint8_t off, u
 	m->table_fits = msix_fits(out, m->table_bir, m->table_off, table_len);
 	m->pba_fits = msix_fits(out, m->pba_bir, m->pba_off, PCI_MSIX_PBA_BYTES(m->table_size));
 	if (!m->table_fits)
-		pci_fn_report(f, "msix table bar%u+0x%x/0x%x outside its bar, flagged", m->table_bir,
-			      m->table_off, table_len);
+		pci_fn_report(f, "msix table bar%u+0x%x/0x%x outside its bar, flagged",
+			      m->table_bir, m->table_off, table_len);
 	if (!m->pba_fits)
 		pci_fn_report(f, "msix pba bar%u+0x%x/0x%x outside its bar, flagged", m->pba_bir,
 			      m->pba_off, PCI_MSIX_PBA_BYTES(m->table_size));

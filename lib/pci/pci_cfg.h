@@ -32,8 +32,8 @@ const char *pci_status_str(enum pci_status s);
 struct pci_cfg_ops {
 	uint32_t (*read32)(void *ctx, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn,
 			   uint16_t off);
-	void (*write32)(void *ctx, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn,
-			uint16_t off, uint32_t val);
+	void (*write32)(void *ctx, uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off,
+			uint32_t val);
 };
 
 /* An access method: ops, their context and the per-function config size it reaches
@@ -89,6 +89,6 @@ uint8_t pci_fn_read8(struct pci_fn_cfg *f, uint16_t off);
 /* pci_fn_report: reports a finding about this function with hook_log, prefixed
  * "pci SSSS:BB:DD.F ", and counts it in stats->problems. */
 void pci_fn_report(struct pci_fn_cfg *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -56,7 +56,8 @@ static void claim_secondary(struct walk *w, struct pci_fn_cfg *f, const struct p
 		pci_fn_report(f, "secondary bus %02x outside bus range %02x-%02x, skipped", sec,
 			      r->bus_start, r->bus_end);
 	} else if (sub < sec) {
-		pci_fn_report(f, "subordinate bus %02x below secondary bus %02x, skipped", sub, sec);
+		pci_fn_report(f, "subordinate bus %02x below secondary bus %02x, skipped", sub,
+			      sec);
 	} else if (bit_test(w->claimed, sec)) {
 		pci_fn_report(f, "secondary bus %02x already visited, skipped", sec);
 	} else if (w->depth[e->bus] + 1 > PCI_MAX_DEPTH) {
@@ -133,8 +134,9 @@ static uint8_t scan_fn(struct walk *w, uint8_t bus, uint8_t dev, uint8_t fn, uin
 	t->stats.functions++;
 	if (e == &t->spill) {
 		if (t->stats.overflow++ == 0)
-			hook_log("pci table full (%d functions), %04x:%02x:%02x.%x and later not kept",
-				 PCI_MAX_FUNCS, w->seg, bus, dev, fn);
+			hook_log(
+			    "pci table full (%d functions), %04x:%02x:%02x.%x and later not kept",
+			    PCI_MAX_FUNCS, w->seg, bus, dev, fn);
 	} else {
 		t->count++;
 	}

@@ -11,8 +11,8 @@
  * 4-byte slots, so a list without a loop has at most 48 entries. Extended capability
  * lists are walked up to (4096 - 256) / 4 entries but only the first PCI_MAX_ECAPS are
  * kept (real functions have a dozen or two). */
-#define PCI_MAX_CAPS      ((PCI_CFG_SIZE - PCI_STD_HEADER_SIZE) / 4)
-#define PCI_MAX_ECAPS     32
+#define PCI_MAX_CAPS	  ((PCI_CFG_SIZE - PCI_STD_HEADER_SIZE) / 4)
+#define PCI_MAX_ECAPS	  32
 #define PCI_ECAP_WALK_MAX ((PCI_CFG_SIZE_EXP - PCI_CFG_SIZE) / 4)
 
 enum pci_bar_kind {
@@ -67,11 +67,11 @@ struct pci_msix {
 };
 
 /* pci_fn.flags */
-#define PCI_FN_MULTIFN     0x0001 /* function 0 of a multi-function device */
-#define PCI_FN_BRIDGE      0x0002 /* header type 1: sec_bus/sub_bus are valid */
-#define PCI_FN_PCIE        0x0004 /* has the PCI Express capability */
-#define PCI_FN_MSI         0x0008
-#define PCI_FN_MSIX        0x0010
+#define PCI_FN_MULTIFN	   0x0001 /* function 0 of a multi-function device */
+#define PCI_FN_BRIDGE	   0x0002 /* header type 1: sec_bus/sub_bus are valid */
+#define PCI_FN_PCIE	   0x0004 /* has the PCI Express capability */
+#define PCI_FN_MSI	   0x0008
+#define PCI_FN_MSIX	   0x0010
 #define PCI_FN_CAPS_TRUNC  0x0020 /* capability list cut short (reported) */
 #define PCI_FN_ECAPS_TRUNC 0x0040 /* extended capability list cut short (reported) */
 
@@ -90,7 +90,7 @@ struct pci_fn {
 	uint8_t pcie_type;
 	uint8_t nbars, ncaps, necaps;
 	struct pci_bar bar[PCI_TYPE0_NBARS];
-	struct pci_cap cap[PCI_MAX_CAPS];	/* in list order */
+	struct pci_cap cap[PCI_MAX_CAPS];    /* in list order */
 	struct pci_ecap ecap[PCI_MAX_ECAPS]; /* in list order, PCIe functions only */
 	struct pci_msi msi;
 	struct pci_msix msix;

@@ -75,8 +75,7 @@ size_t pci_format_stats(const struct pci_stats *s, char *buf, size_t n)
 			    s->functions, s->buses, s->cfg_reads, s->cfg_writes);
 }
 
-void pci_emit_all(const struct pci_table *t, void (*emit)(void *ctx, const char *line),
-		  void *ctx)
+void pci_emit_all(const struct pci_table *t, void (*emit)(void *ctx, const char *line), void *ctx)
 {
 	char line[PCI_LINE_MAX];
 

@@ -28,7 +28,6 @@ size_t pci_format_stats(const struct pci_stats *s, char *buf, size_t n);
 
 /* pci_emit_all: calls emit once per kept function of t, in table order, with its `pci`
  * line (formatted in a PCI_LINE_MAX stack buffer). */
-void pci_emit_all(const struct pci_table *t, void (*emit)(void *ctx, const char *line),
-		  void *ctx);
+void pci_emit_all(const struct pci_table *t, void (*emit)(void *ctx, const char *line), void *ctx);
 
 #endif
