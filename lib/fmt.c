@@ -72,7 +72,8 @@ static void out_string(struct fmt_out *o, const char *s, unsigned flags, int wid
 
 	if (s == NULL)
 		s = "(null)";
-	while (s[len] != '\0' && (prec < 0 || len < prec))
+	/* Precision bounds the read: the string need not be terminated within it. */
+	while ((prec < 0 || len < prec) && s[len] != '\0')
 		len++;
 	int pad = width > len ? width - len : 0;
 	if (!(flags & FMT_LEFT))
@@ -220,11 +221,13 @@ size_t fmt_vformat(fmt_sink_t sink, void *ctx, const char *fmt, va_list ap_in)
 			out_string(&o, va_arg(ap, const char *), flags, width, prec);
 			break;
 		case 'c': {
-			char c[2] = {(char)va_arg(ap, int), 0};
-			if (c[0] == '\0')
-				out_char(&o, '\0');
-			else
-				out_string(&o, c, flags, width, -1);
+			/* One character, NUL included, padded like a one-character string. */
+			char c = (char)va_arg(ap, int);
+			if (!(flags & FMT_LEFT))
+				out_pad(&o, ' ', width - 1);
+			out_char(&o, c);
+			if (flags & FMT_LEFT)
+				out_pad(&o, ' ', width - 1);
 			break;
 		}
 		case '%':

@@ -32,10 +32,13 @@ void pmm_init(struct pmm *p, uint64_t *storage, uint64_t nframes)
 
 void pmm_release(struct pmm *p, uint64_t base, uint64_t len)
 {
-	if (len == 0 || base + len < base)
+	/* Rounds inward; a range touching the top of the address space is clipped
+	 * there (no whole frame can lie beyond it), never wrapped to 0. */
+	if (len == 0 || base > UINT64_MAX - (PMM_FRAME_SIZE - 1))
 		return;
+	uint64_t end_addr = len > UINT64_MAX - base ? UINT64_MAX : base + len;
 	uint64_t first = (base + PMM_FRAME_SIZE - 1) >> PMM_FRAME_SHIFT;
-	uint64_t end = (base + len) >> PMM_FRAME_SHIFT;
+	uint64_t end = end_addr >> PMM_FRAME_SHIFT;
 	if (end > p->nframes)
 		end = p->nframes;
 	for (uint64_t i = first; i < end; i++) {

@@ -13,7 +13,7 @@ fi
 libs=$(find lib -name '*.c' | sort)
 mkdir -p build/fuzz
 for n in "${names[@]}"; do
-	bin=build/fuzz/$n
+	bin=build/fuzz/$n.bin
 	clang -std=gnu11 -DCAPOS_HOST -I. -Iinclude -Itests/host -g -O1 \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		"tests/fuzz/$n.c" $libs tests/host/hooks_host.c -o "$bin"

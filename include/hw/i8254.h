@@ -3,14 +3,14 @@
 #ifndef CAPOS_HW_I8254_H
 #define CAPOS_HW_I8254_H
 
-#define PIT_CH0     0x40
+#define PIT_CH0	    0x40
 #define PIT_CONTROL 0x43
-#define PIT_HZ      1193182u
+#define PIT_HZ	    1193182u
 
-#define PIT_SEL_CH0    (0u << 6)
-#define PIT_RW_LATCH   (0u << 4)
-#define PIT_RW_LOHI    (3u << 4)
-#define PIT_MODE_RATE  (2u << 1)
-#define PIT_BINARY     0u
+#define PIT_SEL_CH0   (0u << 6)
+#define PIT_RW_LATCH  (0u << 4)
+#define PIT_RW_LOHI   (3u << 4)
+#define PIT_MODE_RATE (2u << 1)
+#define PIT_BINARY    0u
 
 #endif

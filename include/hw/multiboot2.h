@@ -15,21 +15,21 @@
 #define MB2_HTAG_ENTRY 3
 
 /* Boot information tag types (§3.6). */
-#define MB2_TAG_END       0
-#define MB2_TAG_CMDLINE   1
-#define MB2_TAG_MODULE    3
-#define MB2_TAG_MMAP      6
-#define MB2_TAG_ACPI_OLD  14
-#define MB2_TAG_ACPI_NEW  15
-#define MB2_TAG_EFI_MMAP  17
-#define MB2_TAG_ALIGN     8
+#define MB2_TAG_END	 0
+#define MB2_TAG_CMDLINE	 1
+#define MB2_TAG_MODULE	 3
+#define MB2_TAG_MMAP	 6
+#define MB2_TAG_ACPI_OLD 14
+#define MB2_TAG_ACPI_NEW 15
+#define MB2_TAG_EFI_MMAP 17
+#define MB2_TAG_ALIGN	 8
 
 /* Memory map entry types (§3.6.8). */
 #define MB2_MMAP_AVAILABLE 1
 #define MB2_MMAP_RESERVED  2
-#define MB2_MMAP_ACPI      3
-#define MB2_MMAP_NVS       4
-#define MB2_MMAP_BAD       5
+#define MB2_MMAP_ACPI	   3
+#define MB2_MMAP_NVS	   4
+#define MB2_MMAP_BAD	   5
 
 struct mb2_info_header {
 	uint32_t total_size;
@@ -78,14 +78,14 @@ struct efi_memory_descriptor {
 } __attribute__((packed));
 _Static_assert(sizeof(struct efi_memory_descriptor) == 40, "efi memory descriptor");
 
-#define EFI_LOADER_CODE           1
-#define EFI_LOADER_DATA           2
-#define EFI_BOOT_SERVICES_CODE    3
-#define EFI_BOOT_SERVICES_DATA    4
-#define EFI_CONVENTIONAL_MEMORY   7
-#define EFI_UNUSABLE_MEMORY       8
-#define EFI_ACPI_RECLAIM_MEMORY   9
-#define EFI_ACPI_MEMORY_NVS       10
-#define EFI_PERSISTENT_MEMORY     14
+#define EFI_LOADER_CODE		1
+#define EFI_LOADER_DATA		2
+#define EFI_BOOT_SERVICES_CODE	3
+#define EFI_BOOT_SERVICES_DATA	4
+#define EFI_CONVENTIONAL_MEMORY 7
+#define EFI_UNUSABLE_MEMORY	8
+#define EFI_ACPI_RECLAIM_MEMORY 9
+#define EFI_ACPI_MEMORY_NVS	10
+#define EFI_PERSISTENT_MEMORY	14
 
 #endif

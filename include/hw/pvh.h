@@ -10,13 +10,13 @@
 #include <stdint.h>
 
 #define PVH_ELFNOTE_PHYS32_ENTRY 18 /* XEN_ELFNOTE_PHYS32_ENTRY */
-#define PVH_START_MAGIC          0x336ec578u
+#define PVH_START_MAGIC		 0x336ec578u
 
 /* Memory map types follow the E820 numbering. */
-#define PVH_MEMMAP_RAM      1
+#define PVH_MEMMAP_RAM	    1
 #define PVH_MEMMAP_RESERVED 2
-#define PVH_MEMMAP_ACPI     3
-#define PVH_MEMMAP_NVS      4
+#define PVH_MEMMAP_ACPI	    3
+#define PVH_MEMMAP_NVS	    4
 #define PVH_MEMMAP_UNUSABLE 5
 
 struct hvm_start_info {

@@ -83,7 +83,8 @@ unsigned selftest_run(const char *list, size_t len)
 		if (why == NULL) {
 			kprintf("selftest %s: ok\n", t->name);
 		} else if (strncmp(why, SELFTEST_SKIP, sizeof(SELFTEST_SKIP) - 1) == 0) {
-			kprintf("selftest %s: skip (%s)\n", t->name, why + sizeof(SELFTEST_SKIP) - 1);
+			kprintf("selftest %s: skip (%s)\n", t->name,
+				why + sizeof(SELFTEST_SKIP) - 1);
 		} else {
 			kprintf("selftest %s: FAIL %s\n", t->name, why);
 			failed++;

@@ -8,7 +8,7 @@
  * register 0x04 returns the bitwise inverse of what was written to it. */
 #define EDU_VENDOR   0x1234
 #define EDU_DEVICE   0x11e8
-#define EDU_ID       0x00
+#define EDU_ID	     0x00
 #define EDU_ID_VALUE 0x010000ed
 #define EDU_LIVENESS 0x04
 
@@ -51,6 +51,6 @@ static const char *test_pci_bar(void)
 }
 
 const struct selftest selftests_dev[] = {
-	{"pci-bar", test_pci_bar},
+    {"pci-bar", test_pci_bar},
 };
 const size_t selftests_dev_count = sizeof(selftests_dev) / sizeof(selftests_dev[0]);
