@@ -19,6 +19,9 @@ static enum boot_status copy_cmdline(uint64_t phys, bootinfo_map_fn map, void *c
 	while (len <= CMDLINE_MAX) {
 		const char *c = map(ctx, phys + len, 1);
 		if (c == NULL) {
+			size_t kept = len < CMDLINE_MAX ? len : CMDLINE_MAX;
+			out->cmdline[kept] = '\0';
+			out->cmdline_len = kept;
 			fmt_snprintf(err, errlen, "command line at 0x%llx unreadable",
 				     (unsigned long long)(phys + len));
 			return BOOT_ERR_INFO;
@@ -175,6 +178,12 @@ static enum boot_status parse_mb2(uint64_t info_phys, bootinfo_map_fn map, void 
 			fmt_snprintf(err, errlen, "multiboot2 tag %u at +%u has bad size %u",
 				     tag.type, off, tag.size);
 			return BOOT_ERR_INFO;
+		}
+		if ((tag.type == MB2_TAG_MMAP && tag.size < sizeof(struct mb2_tag_mmap)) ||
+		    (tag.type == MB2_TAG_EFI_MMAP && tag.size < sizeof(struct mb2_tag_efi_mmap))) {
+			fmt_snprintf(err, errlen, "multiboot2 memory map tag at +%u too short (%u)",
+				     off, tag.size);
+			return BOOT_ERR_MEMMAP;
 		}
 		switch (tag.type) {
 		case MB2_TAG_CMDLINE:

@@ -167,7 +167,7 @@ size_t fmt_vformat(fmt_sink_t sink, void *ctx, const char *fmt, va_list ap_in)
 			width = va_arg(ap, int);
 			if (width < 0) {
 				flags |= FMT_LEFT;
-				width = -width;
+				width = width < -100000 ? 100000 : -width; /* no -INT_MIN */
 			}
 			p++;
 		} else {
