@@ -6,6 +6,11 @@
 #include "stop.h"
 #include "arch/x86_64/clock.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/smp_call.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "dev/acpi.h"
@@ -78,6 +83,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 
 	console_init();
 	gdt_init_cpu(0);
+	percpu_install(0);
 	idt_init();
 	kprintf("\ncapOS x86_64\n");
 
@@ -110,6 +116,11 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	kprintf("clock: tsc %llu kHz (%s)\n", (unsigned long long)(clock_tsc_hz() / 1000),
 		clock_source());
 	acpi_init();
+	pic_disable();
+	if (lapic_init_bsp()) {
+		smp_call_init();
+		kprintf("smp: %u cpus online\n", smp_start());
+	}
 	pci_init();
 
 	kprintf("capos: boot ok ms=%llu\n", (unsigned long long)(clock_ns() / 1000000));

@@ -31,6 +31,8 @@ extern const struct selftest selftests_core[];
 extern const size_t selftests_core_count;
 extern const struct selftest selftests_dev[];
 extern const size_t selftests_dev_count;
+extern const struct selftest selftests_irq[];
+extern const size_t selftests_irq_count;
 
 /* selftest_fault: raises the named exception on purpose (pf, gp, ud, de, df);
  * returns only when kind is unknown. */

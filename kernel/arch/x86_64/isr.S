@@ -1,9 +1,9 @@
-/* isr.S: exception entry stubs. Each pushes a dummy error code where the CPU
+/* isr.S: entry stubs for all 256 vectors. Each pushes a dummy error code where the CPU
  * pushes none (SDM vol. 3A §6.13, table 6-1), then its vector, then all general
  * registers, and calls trap_dispatch(struct trap_frame *). */
 
 /* Vectors whose exceptions push an error code. */
-#define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+#define HAS_ERR(v) (((v) < 32) && ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30))
 
 	.text
 	.altmacro
@@ -18,7 +18,7 @@ isr_\v:
 .endm
 
 .set i, 0
-.rept 32
+.rept 256
 	ISR %i
 	.set i, i + 1
 .endr
@@ -72,7 +72,7 @@ isr_stub_table:
 	.quad isr_\v
 .endm
 .set i, 0
-.rept 32
+.rept 256
 	ISR_ENTRY %i
 	.set i, i + 1
 .endr

@@ -2,6 +2,7 @@
 #include "trap.h"
 #include "cpu.h"
 #include "gdt.h"
+#include "intr.h"
 #include "core/console.h"
 #include "core/stop.h"
 
@@ -29,7 +30,7 @@ struct idtr {
 } __attribute__((packed));
 _Static_assert(sizeof(struct idtr) == 10, "idtr");
 
-extern const uint64_t isr_stub_table[32];
+extern const uint64_t isr_stub_table[IDT_VECTORS];
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 
 /* Mnemonics and names (SDM vol. 3A §6.15). */
@@ -88,7 +89,7 @@ void idt_load(void)
 
 void idt_init(void)
 {
-	for (unsigned v = 0; v < 32; v++) {
+	for (unsigned v = 0; v < IDT_VECTORS; v++) {
 		unsigned ist = v == 2 ? IST_NMI : v == 8 ? IST_DF : v == 18 ? IST_MC : 0;
 		set_gate(v, isr_stub_table[v], ist);
 	}
@@ -121,6 +122,10 @@ void trap_backtrace(uint64_t rip, uint64_t rbp)
 void trap_dispatch(struct trap_frame *f)
 {
 	unsigned v = (unsigned)f->vector;
+	if (v >= 32) {
+		intr_dispatch(f);
+		return;
+	}
 	console_emergency();
 	kprintf("exception %s (%s) vector=%u error=0x%llx\n", v < 32 ? exc_names[v][0] : "?",
 		v < 32 ? exc_names[v][1] : "unknown", v, (unsigned long long)f->error);

@@ -13,14 +13,14 @@ struct trap_frame {
 } __attribute__((packed));
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame");
 
-/* idt_init: installs gates for the 32 exceptions (NMI, #DF and #MC on their IST
- * stacks) and loads the IDT on this CPU. */
+/* idt_init: installs gates for all 256 vectors: the 32 exceptions (NMI, #DF and
+ * #MC on their IST stacks) and the interrupt vectors; loads the IDT. */
 void idt_init(void);
 /* idt_load: loads the already built IDT on another CPU. */
 void idt_load(void);
 
-/* trap_dispatch: called by isr.S. Exceptions in the kernel are fatal: report and
- * stop. */
+/* trap_dispatch: called by isr.S. Vectors 32-255 go to intr_dispatch;
+ * exceptions in the kernel are fatal: report and stop. */
 void trap_dispatch(struct trap_frame *f);
 
 /* trap_backtrace: prints the frame-pointer chain from rbp, bounded in depth and

@@ -1,0 +1,22 @@
+/* cpus_diag: the `cpus` diagnostics command. */
+#include "lapic.h"
+#include "percpu.h"
+#include "smp.h"
+#include "core/console.h"
+#include "core/diag.h"
+
+static void cmd_cpus(void)
+{
+	kprintf("cpus online=%u mode=%s\n", smp_online(), lapic_x2apic() ? "x2apic" : "xapic");
+	for (unsigned c = 0; c < percpu_count; c++) {
+		const struct percpu *p = &percpu_table[c];
+		kprintf("cpu %u apic=%u %s ticks=%llu ipis=%llu spurious=%llu\n", c, p->apic_id,
+			p->online ? "online" : "offline", (unsigned long long)p->timer_ticks,
+			(unsigned long long)p->ipi_count, (unsigned long long)p->spurious);
+	}
+}
+
+const struct diag_cmd diag_cmds_cpus[] = {
+    {"cpus", "CPUs: APIC ids, state, timer ticks, IPIs, spurious interrupts", cmd_cpus},
+};
+const size_t diag_cmds_cpus_count = sizeof(diag_cmds_cpus) / sizeof(diag_cmds_cpus[0]);

@@ -1,0 +1,39 @@
+/* percpu: what each CPU keeps about itself, reached through GS. */
+#ifndef CAPOS_ARCH_PERCPU_H
+#define CAPOS_ARCH_PERCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gdt.h"
+
+#define MAX_CPUS GDT_MAX_CPUS
+
+struct percpu {
+	struct percpu *self; /* %gs:0, so the struct can be found through GS */
+	unsigned index;	     /* 0 is the boot CPU */
+	uint32_t apic_id;
+	volatile bool online;
+	volatile uint64_t timer_ticks;
+	volatile uint64_t ipi_count;
+	volatile uint64_t spurious;
+	uint64_t irq_nesting;
+};
+
+extern struct percpu percpu_table[MAX_CPUS];
+extern unsigned percpu_count; /* CPUs described (online or not) */
+
+#define MSR_GS_BASE 0xC0000101u
+
+/* percpu_install: points this CPU's GS base at percpu_table[index]. */
+void percpu_install(unsigned index);
+
+/* this_cpu: the running CPU's record. */
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+#endif
