@@ -72,6 +72,18 @@ bool aml_pkg_length(struct aml_reader *r, size_t *obj_end)
 	return true;
 }
 
+bool aml_pkg_enter(struct aml_reader *r, struct aml_reader *sub)
+{
+	size_t end;
+
+	if (!aml_pkg_length(r, &end))
+		return false;
+	*sub = *r;
+	sub->end = end;
+	r->pos = end;
+	return true;
+}
+
 static bool name_char(uint8_t c, bool lead)
 {
 	if ((c >= 'A' && c <= 'Z') || c == '_')
@@ -187,13 +199,10 @@ static bool read_string(struct aml_reader *r, struct aml_value *out)
 
 static bool read_buffer(struct aml_reader *r, struct aml_value *out)
 {
-	struct aml_reader sub = *r;
-	size_t obj_end;
+	struct aml_reader sub;
 
-	if (!aml_pkg_length(r, &obj_end))
+	if (!aml_pkg_enter(r, &sub))
 		return false;
-	sub.pos = r->pos;
-	sub.end = obj_end;
 	/* BufferSize is a TermArg; only a constant is understood without an interpreter.
 	 * It may differ from the byte list's length (ACPICA uses the larger one); only the
 	 * bytes present are handed out. */
@@ -201,8 +210,7 @@ static bool read_buffer(struct aml_reader *r, struct aml_value *out)
 		return false;
 	out->kind = AML_BUFFER;
 	out->off = sub.pos;
-	out->len = obj_end - sub.pos;
-	r->pos = obj_end;
+	out->len = sub.end - sub.pos;
 	return true;
 }
 

@@ -109,6 +109,10 @@ bool aml_byte(struct aml_reader *r, uint8_t *out);
  * encoding is truncated, shorter than itself, or the object runs past end. */
 bool aml_pkg_length(struct aml_reader *r, size_t *obj_end);
 
+/* aml_pkg_enter: reads a PkgLength at pos; *sub becomes a reader over the rest of that
+ * object and r moves past it. False as aml_pkg_length. */
+bool aml_pkg_enter(struct aml_reader *r, struct aml_reader *sub);
+
 /* aml_name_string: reads a NameString (§20.2.2). False when truncated, for a
  * MultiNamePrefix with SegCount 0, or for a NameSeg with a character outside A-Z, 0-9,
  * '_' (or a leading digit). */

@@ -187,17 +187,27 @@ static void finish_object(struct walk *w, const struct aml_path *p, const struct
 		merge(h, f);
 }
 
-/* Reads the PkgLength at r->pos; *sub gets the object's remaining bytes, and r moves past
- * the object. */
-static bool open_pkg(struct aml_reader *r, struct aml_reader *sub)
+/* The path of the object a Scope or Device names (read from sub). A single NameSeg in
+ * Scope () is looked up toward the root (§5.3); only the hosts found so far are known,
+ * so only they are looked for. False for a bad name. Kept out of line: only what
+ * walk_scope holds across its recursion should sit in each level's stack frame. */
+static __attribute__((noinline)) bool scope_path(struct walk *w, struct aml_reader *sub,
+						 const struct aml_path *p, bool device,
+						 struct aml_path *q)
 {
-	size_t end;
+	struct aml_name name;
 
-	if (!aml_pkg_length(r, &end))
+	if (!aml_name_string(sub, &name))
 		return false;
-	*sub = *r;
-	sub->end = end;
-	r->pos = end;
+	aml_path_resolve(sub, p, &name, q);
+	if (!device && !name.root && name.parents == 0 && name.nseg == 1) {
+		for (struct aml_path up = *p, c; up.n > 0 && find_host(w, q) == NULL;) {
+			up.n--;
+			aml_path_resolve(sub, &up, &name, &c);
+			if (find_host(w, &c) != NULL)
+				*q = c;
+		}
+	}
 	return true;
 }
 
@@ -208,27 +218,15 @@ static enum step walk_scope(struct walk *w, struct aml_reader *r, const struct a
 	unsigned op = device ? (AML_EXT_PREFIX << 8 | AML_X_DEVICE) : AML_SCOPE_OP;
 	size_t at = r->pos - (device ? 2 : 1);
 	struct aml_reader sub;
-	struct aml_name name;
 	struct facts f = {0};
 	struct aml_path q;
 
-	if (!open_pkg(r, &sub))
+	if (!aml_pkg_enter(r, &sub))
 		return STEP_BAD;
 	/* From here on the object is bounded: a problem inside skips it, not the list. */
-	if (!aml_name_string(&sub, &name)) {
+	if (!scope_path(w, &sub, p, device, &q)) {
 		report_cut(w, op, at, "has a bad name, skipped");
 		return STEP_OK;
-	}
-	aml_path_resolve(r, p, &name, &q);
-	/* A single NameSeg in Scope () is looked up toward the root (§5.3); only the hosts
-	 * found so far are known, so only they are looked for. */
-	if (!device && !name.root && name.parents == 0 && name.nseg == 1) {
-		for (struct aml_path up = *p, c; up.n > 0 && find_host(w, &q) == NULL;) {
-			up.n--;
-			aml_path_resolve(r, &up, &name, &c);
-			if (find_host(w, &c) != NULL)
-				q = c;
-		}
 	}
 	if (depth + 1 > MAX_DEPTH) {
 		report_cut(w, op, at, "nested too deep, skipped");
@@ -243,7 +241,7 @@ static enum step skip_pkg(struct aml_reader *r)
 {
 	struct aml_reader sub;
 
-	return open_pkg(r, &sub) ? STEP_OK : STEP_BAD;
+	return aml_pkg_enter(r, &sub) ? STEP_OK : STEP_BAD;
 }
 
 /* Method (PkgLength NameString MethodFlags TermList): only a body that is exactly
@@ -256,7 +254,7 @@ static enum step walk_method(struct walk *w, struct aml_reader *r, struct facts 
 	struct aml_value v;
 	uint8_t flags, op;
 
-	if (!open_pkg(r, &sub))
+	if (!aml_pkg_enter(r, &sub))
 		return STEP_BAD;
 	if (!aml_name_string(&sub, &name) || !aml_byte(&sub, &flags)) {
 		report_cut(w, AML_METHOD_OP, at, "has a bad name, skipped");
@@ -270,18 +268,50 @@ static enum step walk_method(struct walk *w, struct aml_reader *r, struct facts 
 	return STEP_OK;
 }
 
-static enum step walk_ext(struct walk *w, struct aml_reader *r, const struct aml_path *p,
-			  unsigned depth)
+/* Every object but Scope and Device, whose opcode (op, or AML_EXT_PREFIX and the next
+ * byte) has been read. Out of line for the same reason as scope_path. */
+static __attribute__((noinline)) enum step walk_leaf(struct walk *w, struct aml_reader *r,
+						     struct facts *f, uint8_t op)
 {
-	struct aml_name name;
-	uint64_t v;
-	uint8_t op, b;
+	struct aml_name name, target;
+	struct aml_value v;
+	size_t at = r->pos - 1;
+	bool ext = op == AML_EXT_PREFIX;
+	uint64_t n;
+	uint8_t b;
 
-	if (!aml_byte(r, &op))
+	if (ext && !aml_byte(r, &op))
 		return STEP_BAD;
+	if (!ext) {
+		switch (op) {
+		case AML_NAME_OP:
+			if (!aml_name_string(r, &name))
+				return STEP_BAD;
+			if (!aml_data_object(r, &v))
+				return STEP_UNKNOWN;
+			note(w, r, at, f, &name, &v);
+			return STEP_OK;
+		case AML_METHOD_OP:
+			return walk_method(w, r, f);
+		case AML_ALIAS_OP:
+			return aml_name_string(r, &name) && aml_name_string(r, &target) ? STEP_OK
+											: STEP_BAD;
+		case AML_EXTERNAL_OP: /* NameString ObjectType ArgumentCount */
+			return aml_name_string(r, &name) && aml_byte(r, &b) && aml_byte(r, &b)
+				   ? STEP_OK
+				   : STEP_BAD;
+		case AML_BUFFER_OP:
+		case AML_PACKAGE_OP:
+		case AML_VAR_PACKAGE_OP:
+		case AML_IF_OP:
+		case AML_ELSE_OP:
+		case AML_WHILE_OP:
+			return skip_pkg(r);
+		default:
+			return STEP_UNKNOWN;
+		}
+	}
 	switch (op) {
-	case AML_X_DEVICE:
-		return walk_scope(w, r, p, depth, true);
 	case AML_X_MUTEX: /* NameString SyncFlags */
 		return aml_name_string(r, &name) && aml_byte(r, &b) ? STEP_OK : STEP_BAD;
 	case AML_X_EVENT:
@@ -290,7 +320,7 @@ static enum step walk_ext(struct walk *w, struct aml_reader *r, const struct aml
 		if (!aml_name_string(r, &name) || !aml_byte(r, &b))
 			return STEP_BAD;
 		/* Offset and length are TermArgs: only constants are understood. */
-		return aml_integer(r, &v) && aml_integer(r, &v) ? STEP_OK : STEP_UNKNOWN;
+		return aml_integer(r, &n) && aml_integer(r, &n) ? STEP_OK : STEP_UNKNOWN;
 	case AML_X_FIELD:
 	case AML_X_INDEX_FIELD:
 	case AML_X_BANK_FIELD:
@@ -306,43 +336,17 @@ static enum step walk_ext(struct walk *w, struct aml_reader *r, const struct aml
 static enum step walk_object(struct walk *w, struct aml_reader *r, const struct aml_path *p,
 			     struct facts *f, unsigned depth)
 {
-	struct aml_name name, target;
-	struct aml_value v;
-	size_t at = r->pos;
-	uint8_t op, b;
+	uint8_t op;
 
 	if (!aml_byte(r, &op))
 		return STEP_BAD;
-	switch (op) {
-	case AML_SCOPE_OP:
+	if (op == AML_SCOPE_OP)
 		return walk_scope(w, r, p, depth, false);
-	case AML_NAME_OP:
-		if (!aml_name_string(r, &name))
-			return STEP_BAD;
-		if (!aml_data_object(r, &v))
-			return STEP_UNKNOWN;
-		note(w, r, at, f, &name, &v);
-		return STEP_OK;
-	case AML_METHOD_OP:
-		return walk_method(w, r, f);
-	case AML_ALIAS_OP:
-		return aml_name_string(r, &name) && aml_name_string(r, &target) ? STEP_OK
-										: STEP_BAD;
-	case AML_EXTERNAL_OP: /* NameString ObjectType ArgumentCount */
-		return aml_name_string(r, &name) && aml_byte(r, &b) && aml_byte(r, &b) ? STEP_OK
-										       : STEP_BAD;
-	case AML_BUFFER_OP:
-	case AML_PACKAGE_OP:
-	case AML_VAR_PACKAGE_OP:
-	case AML_IF_OP:
-	case AML_ELSE_OP:
-	case AML_WHILE_OP:
-		return skip_pkg(r);
-	case AML_EXT_PREFIX:
-		return walk_ext(w, r, p, depth);
-	default:
-		return STEP_UNKNOWN;
+	if (op == AML_EXT_PREFIX && r->pos < r->end && r->aml[r->pos] == AML_X_DEVICE) {
+		r->pos++;
+		return walk_scope(w, r, p, depth, true);
 	}
+	return walk_leaf(w, r, f, op);
 }
 
 static void walk_list(struct walk *w, struct aml_reader *r, const struct aml_path *p,
