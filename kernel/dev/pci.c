@@ -1,10 +1,12 @@
 /* pci: enumeration at boot, the device table, BAR mappings and their ledger. */
 #include "pci.h"
 #include "acpi.h"
+#include "lib/acpi/aml_pci.h"
 #include "pcicfg.h"
 #include "core/console.h"
 #include "core/diag.h"
 #include "core/spinlock.h"
+#include "hw/pci.h"
 #include "lib/pci/pci_print.h"
 #include "mm/mmio.h"
 
@@ -35,6 +37,34 @@ static size_t roots_from_mcfg(struct pci_root *roots)
 	return n;
 }
 
+/* ECAM windows from host bridges the DSDT/SSDTs describe with _CBA (PCI Firmware
+ * Spec 3.2 §4.1.5), for machines with no MCFG (QEMU microvm with PCIe). */
+static size_t roots_from_namespace(struct pci_root *roots)
+{
+	static struct acpi_pci_host hosts[PCI_MAX_ROOTS];
+	struct acpi_pci_host_list list;
+	const struct acpi_info *ai = acpi_get();
+	size_t n = 0;
+	if (ai == NULL)
+		return 0;
+	acpi_pci_host_list_init(&list, hosts, PCI_MAX_ROOTS);
+	acpi_find_pci_hosts(&ai->tables, &list);
+	for (size_t i = 0; i < list.count && n < PCI_MAX_ROOTS; i++) {
+		const struct acpi_pci_host *h = &hosts[i];
+		if (!h->has_ecam)
+			continue;
+		/* _CBA is the address of bus 0's slot even when _BBN is not 0. */
+		struct pcicfg_window w = {h->segment, h->bus_start, h->bus_end, h->ecam_base};
+		if (!pcicfg_add_ecam(&w)) {
+			kprintf("pci: %s ECAM 0x%llx bus=%02x-%02x unusable, ignored\n", h->path,
+				(unsigned long long)h->ecam_base, h->bus_start, h->bus_end);
+			continue;
+		}
+		roots[n++] = (struct pci_root){h->segment, h->base_bus, h->bus_start, h->bus_end};
+	}
+	return n;
+}
+
 bool pci_init(void)
 {
 	static struct pci_root roots[PCI_MAX_ROOTS];
@@ -43,6 +73,9 @@ bool pci_init(void)
 	if (nroots > 0) {
 		access = pcicfg_ecam();
 		access_name = "ecam (mcfg)";
+	} else if ((nroots = roots_from_namespace(roots)) > 0) {
+		access = pcicfg_ecam();
+		access_name = "ecam (dsdt)";
 	} else if (pcicfg_legacy_probe()) {
 		access = pcicfg_legacy();
 		access_name = "legacy ports";
@@ -80,6 +113,35 @@ const struct pci_fn *pci_find_id(uint16_t vendor, uint16_t device)
 		if (table.fn[i].vendor == vendor && table.fn[i].device == device)
 			return &table.fn[i];
 	return NULL;
+}
+
+uint32_t pci_cfg_read32(const struct pci_fn *f, uint16_t off)
+{
+	if (access == NULL)
+		return 0xffffffffu;
+	return access->ops->read32(access->ctx, f->seg, f->bus, f->dev, f->fn, off & ~3u);
+}
+
+void pci_cfg_write32(const struct pci_fn *f, uint16_t off, uint32_t v)
+{
+	if (access != NULL)
+		access->ops->write32(access->ctx, f->seg, f->bus, f->dev, f->fn, off & ~3u, v);
+}
+
+uint16_t pci_cfg_read16(const struct pci_fn *f, uint16_t off)
+{
+	return (uint16_t)(pci_cfg_read32(f, off) >> ((off & 2) * 8));
+}
+
+void pci_cfg_write16(const struct pci_fn *f, uint16_t off, uint16_t v)
+{
+	uint16_t base = off & ~3u;
+	uint32_t old = pci_cfg_read32(f, base);
+	if (base == PCI_COMMAND)
+		old &= PCI_DW_COMMAND_MASK; /* never write 1s back into status */
+	uint32_t nv = (off & 2) ? (old & 0xffffu) | (uint32_t)v << 16
+				: (old & 0xffff0000u) | v;
+	pci_cfg_write32(f, base, nv);
 }
 
 /* The ledger slot of f: f must point into the table. */

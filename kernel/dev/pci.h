@@ -39,6 +39,15 @@ void pci_bar_unmap(const struct pci_fn *f, void *va, uint64_t len);
 /* pci_mapped_bytes: bytes of BAR space currently mapped for f. */
 uint64_t pci_mapped_bytes(const struct pci_fn *f);
 
+/* pci_cfg_read32 / pci_cfg_write32: config access to a function of the table
+ * (off 4-byte aligned). pci_cfg_write16 changes one 16-bit half, writing zeros
+ * into the status register when it is the other half (its bits are RW1C, PCI
+ * 3.0 §6.2.3). */
+uint32_t pci_cfg_read32(const struct pci_fn *f, uint16_t off);
+void pci_cfg_write32(const struct pci_fn *f, uint16_t off, uint32_t v);
+uint16_t pci_cfg_read16(const struct pci_fn *f, uint16_t off);
+void pci_cfg_write16(const struct pci_fn *f, uint16_t off, uint16_t v);
+
 /* pci_find_id: the first function with vendor:device, or NULL. */
 const struct pci_fn *pci_find_id(uint16_t vendor, uint16_t device);
 
