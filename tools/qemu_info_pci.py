@@ -48,6 +48,8 @@ def compare(info_text, pci_lines):
     want = parse(info_text)
     got = {}
     for line in pci_lines:
+        if not re.match(r"pci [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7] [0-9a-f]{4}:[0-9a-f]{4} ", line):
+            continue
         f = line.split()
         key = f[1][5:]  # drop "SSSS:"
         bars, bus = {}, None

@@ -219,7 +219,8 @@ def run_info_pci(s, cmd, env, log, t0):
         for line in lines:
             if pat.search(line):
                 return False, f"rejected line: {line.strip()}", log
-    return True, f"{time.monotonic() - t0:.2f} s, {len(pci_lines)} functions match QEMU", log
+    n = len(qemu_info_pci.parse(info))
+    return True, f"{time.monotonic() - t0:.2f} s, {n} functions match QEMU", log
 
 
 def main():

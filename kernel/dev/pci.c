@@ -139,8 +139,7 @@ void pci_cfg_write16(const struct pci_fn *f, uint16_t off, uint16_t v)
 	uint32_t old = pci_cfg_read32(f, base);
 	if (base == PCI_COMMAND)
 		old &= PCI_DW_COMMAND_MASK; /* never write 1s back into status */
-	uint32_t nv = (off & 2) ? (old & 0xffffu) | (uint32_t)v << 16
-				: (old & 0xffff0000u) | v;
+	uint32_t nv = (off & 2) ? (old & 0xffffu) | (uint32_t)v << 16 : (old & 0xffff0000u) | v;
 	pci_cfg_write32(f, base, nv);
 }
 

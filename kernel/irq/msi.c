@@ -24,7 +24,8 @@ enum msi_status msi_enable(const struct pci_fn *f, uint32_t dest, uint8_t vector
 	uint16_t off = f->msi.off;
 	uint16_t ctrl = pci_cfg_read16(f, off + PCI_MSI_CTRL);
 	intx_disable(f);
-	pci_cfg_write16(f, off + PCI_MSI_CTRL, ctrl & ~(PCI_MSI_CTRL_ENABLE | PCI_MSI_CTRL_MME_MASK));
+	pci_cfg_write16(f, off + PCI_MSI_CTRL,
+			ctrl & ~(PCI_MSI_CTRL_ENABLE | PCI_MSI_CTRL_MME_MASK));
 	pci_cfg_write32(f, off + PCI_MSI_ADDR_LO, (uint32_t)addr);
 	if (f->msi.is64) {
 		pci_cfg_write32(f, off + PCI_MSI_ADDR_HI, (uint32_t)(addr >> 32));
@@ -91,7 +92,7 @@ enum msi_status msix_open(struct msix_table *t, const struct pci_fn *f)
 	msix_ctrl(f, PCI_MSIX_CTRL_FN_MASK | PCI_MSIX_CTRL_ENABLE, 0);
 	for (unsigned n = 0; n < f->msix.table_size; n++)
 		t->table[(MSIX_ENTRY_OFFSET(n) + MSIX_ENTRY_VECTOR_CTRL) / 4] |=
-			MSIX_ENTRY_CTRL_MASKED;
+		    MSIX_ENTRY_CTRL_MASKED;
 	return MSI_OK;
 }
 

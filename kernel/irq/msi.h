@@ -11,9 +11,9 @@
 
 enum msi_status {
 	MSI_OK = 0,
-	MSI_ERR_NO_CAP,    /* the function has no such capability */
-	MSI_ERR_RANGE,     /* entry index beyond the table, or vector/target invalid */
-	MSI_ERR_BAR,       /* MSI-X table or PBA outside its BAR, or not mappable */
+	MSI_ERR_NO_CAP, /* the function has no such capability */
+	MSI_ERR_RANGE,	/* entry index beyond the table, or vector/target invalid */
+	MSI_ERR_BAR,	/* MSI-X table or PBA outside its BAR, or not mappable */
 };
 
 /* msi_enable: one MSI vector (MME = 0) to vector on the CPU with APIC id dest,

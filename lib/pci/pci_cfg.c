@@ -79,5 +79,5 @@ void pci_fn_report(struct pci_fn_cfg *f, const char *fmt, ...)
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	f->stats->problems++;
-	hook_log("pci %04x:%02x:%02x.%x %s", f->seg, f->bus, f->dev, f->fn, msg);
+	hook_log("pci: %04x:%02x:%02x.%x %s", f->seg, f->bus, f->dev, f->fn, msg);
 }

@@ -87,7 +87,7 @@ uint16_t pci_fn_read16(struct pci_fn_cfg *f, uint16_t off);
 uint8_t pci_fn_read8(struct pci_fn_cfg *f, uint16_t off);
 
 /* pci_fn_report: reports a finding about this function with hook_log, prefixed
- * "pci SSSS:BB:DD.F ", and counts it in stats->problems. */
+ * "pci: SSSS:BB:DD.F ", and counts it in stats->problems. */
 void pci_fn_report(struct pci_fn_cfg *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -135,7 +135,7 @@ static uint8_t scan_fn(struct walk *w, uint8_t bus, uint8_t dev, uint8_t fn, uin
 	if (e == &t->spill) {
 		if (t->stats.overflow++ == 0)
 			hook_log(
-			    "pci table full (%d functions), %04x:%02x:%02x.%x and later not kept",
+			    "pci: table full (%d functions), %04x:%02x:%02x.%x and later not kept",
 			    PCI_MAX_FUNCS, w->seg, bus, dev, fn);
 	} else {
 		t->count++;
@@ -186,7 +186,7 @@ static void walk_segment(struct walk *w, uint16_t seg)
 			continue;
 		if (bit_test(w->claimed, r->bus)) {
 			w->t->stats.problems++;
-			hook_log("pci root %04x:%02x listed twice, ignored", seg, r->bus);
+			hook_log("pci: root %04x:%02x listed twice, ignored", seg, r->bus);
 			continue;
 		}
 		bit_set(w->claimed, r->bus);

@@ -76,24 +76,24 @@ static void test_bars_hostile(void **state)
 			    "pci 0000:00:01.0 1234:5678 class=020000 hdr=00 caps= ecaps=");
 	assert_string_equal(fake_line(0, 0, 2, 0), "pci 0000:00:02.0 1234:5679 class=020000 hdr=00 "
 						   "bar3=mem32:0xfe500000/0x1000 caps= ecaps=");
-	assert_true(hooks_log_contains("pci 0000:00:01.0 bar0 reserved memory type 1, ignored"));
-	assert_true(hooks_log_contains("pci 0000:00:01.0 bar1 sizes to 0, ignored"));
+	assert_true(hooks_log_contains("pci: 0000:00:01.0 bar0 reserved memory type 1, ignored"));
+	assert_true(hooks_log_contains("pci: 0000:00:01.0 bar1 sizes to 0, ignored"));
 	assert_true(hooks_log_contains(
-	    "pci 0000:00:01.0 bar2 sizing reads 0xffffffff, type bits changed, ignored"));
+	    "pci: 0000:00:01.0 bar2 sizing reads 0xffffffff, type bits changed, ignored"));
 	assert_true(hooks_log_contains(
-	    "pci 0000:00:01.0 bar3 0xfffff000/0x10000 exceeds its address space, ignored"));
+	    "pci: 0000:00:01.0 bar3 0xfffff000/0x10000 exceeds its address space, ignored"));
 	assert_true(hooks_log_contains(
-	    "pci 0000:00:01.0 bar4 size mask 0xffffffffff0f0000 not contiguous, ignored"));
+	    "pci: 0000:00:01.0 bar4 size mask 0xffffffffff0f0000 not contiguous, ignored"));
 	assert_true(
-	    hooks_log_contains("pci 0000:00:01.0 bar5 64-bit with no upper register, ignored"));
+	    hooks_log_contains("pci: 0000:00:01.0 bar5 64-bit with no upper register, ignored"));
 	assert_true(hooks_log_contains(
-	    "pci 0000:00:02.0 bar0 0xfe000800 not aligned to its size 0x1000, ignored"));
-	assert_true(hooks_log_contains("pci 0000:00:02.0 bar1 reserved memory type 3, ignored"));
+	    "pci: 0000:00:02.0 bar0 0xfe000800 not aligned to its size 0x1000, ignored"));
+	assert_true(hooks_log_contains("pci: 0000:00:02.0 bar1 reserved memory type 3, ignored"));
 	assert_true(hooks_log_contains(
-	    "pci 0000:00:02.0 bar2 0xffc0/0x100 exceeds its address space, ignored"));
-	assert_true(hooks_log_contains("pci 0000:00:02.0 bar4 reads 0xffffffff, ignored"));
+	    "pci: 0000:00:02.0 bar2 0xffc0/0x100 exceeds its address space, ignored"));
+	assert_true(hooks_log_contains("pci: 0000:00:02.0 bar4 reads 0xffffffff, ignored"));
 	assert_true(
-	    hooks_log_contains("pci 0000:00:03.0 bar1 64-bit with no upper register, ignored"));
+	    hooks_log_contains("pci: 0000:00:03.0 bar1 64-bit with no upper register, ignored"));
 	assert_int_equal(fake_table.stats.problems, 11);
 	assert_int_equal(hooks_log_count(), 11);
 	fake_free(b);
@@ -137,27 +137,28 @@ static void test_cap_walks(void **state)
 
 	assert_string_equal(fake_line(0, 0, 1, 0), "pci 0000:00:01.0 1af4:1000 class=020000 hdr=00 "
 						   "caps=01,05 ecaps= msi=8");
-	assert_true(hooks_log_contains("pci 0000:00:01.0 cap list loops back to 0x40, truncated"));
+	assert_true(hooks_log_contains("pci: 0000:00:01.0 cap list loops back to 0x40, truncated"));
 	assert_true(pci_table_find(&fake_table, 0, 0, 1, 0)->flags & PCI_FN_CAPS_TRUNC);
 	assert_true(pci_table_find(&fake_table, 0, 0, 1, 0)->msi.is64);
 	assert_true(hooks_log_contains(
-	    "pci 0000:00:02.0 cap pointer 0x20 into the header, list truncated"));
+	    "pci: 0000:00:02.0 cap pointer 0x20 into the header, list truncated"));
 	assert_string_equal(fake_line(0, 0, 3, 0), "pci 0000:00:03.0 1af4:1000 class=020000 hdr=00 "
 						   "caps=01,05 ecaps= msi=32");
 	assert_true(pci_table_find(&fake_table, 0, 0, 3, 0)->msi.maskable);
 	assert_int_equal(pci_table_find(&fake_table, 0, 0, 3, 0)->cap[1].off, 0x60);
-	assert_true(hooks_log_contains("pci 0000:00:04.0 cap list loops back to 0xfc, truncated"));
+	assert_true(hooks_log_contains("pci: 0000:00:04.0 cap list loops back to 0xfc, truncated"));
 	const struct pci_fn *full = pci_table_find(&fake_table, 0, 0, 5, 0);
 	assert_int_equal(full->ncaps, PCI_MAX_CAPS);
-	assert_true(hooks_log_contains("pci 0000:00:05.0 cap list loops back to 0x40, truncated"));
+	assert_true(hooks_log_contains("pci: 0000:00:05.0 cap list loops back to 0x40, truncated"));
 	assert_string_equal(fake_line(0, 0, 6, 0), "pci 0000:00:06.0 1af4:1000 class=020000 hdr=00 "
 						   "caps=01,05,11 ecaps=");
-	assert_true(hooks_log_contains("pci 0000:00:06.0 msi cap at 0xf0 runs past 0xff, ignored"));
 	assert_true(
-	    hooks_log_contains("pci 0000:00:06.0 msix cap at 0xfc runs past 0xff, ignored"));
+	    hooks_log_contains("pci: 0000:00:06.0 msi cap at 0xf0 runs past 0xff, ignored"));
+	assert_true(
+	    hooks_log_contains("pci: 0000:00:06.0 msix cap at 0xfc runs past 0xff, ignored"));
 	assert_string_equal(fake_line(0, 0, 7, 0), "pci 0000:00:07.0 1af4:1000 class=020000 hdr=00 "
 						   "caps=05,05 ecaps= msi=2");
-	assert_true(hooks_log_contains("pci 0000:00:07.0 second msi cap at 0xf4, ignored"));
+	assert_true(hooks_log_contains("pci: 0000:00:07.0 second msi cap at 0xf4, ignored"));
 	assert_string_equal(fake_line(0, 0, 8, 0),
 			    "pci 0000:00:08.0 1af4:1000 class=020000 hdr=00 caps= ecaps=");
 	assert_int_equal(fake_table.stats.problems, 7);
@@ -186,16 +187,17 @@ static void test_ecap_walks(void **state)
 
 	assert_true(strstr(fake_line(0, 0, 1, 0), " ecaps=0001,000d msix=4") != NULL);
 	assert_true(
-	    hooks_log_contains("pci 0000:00:01.0 ecap list loops back to 0x100, truncated"));
+	    hooks_log_contains("pci: 0000:00:01.0 ecap list loops back to 0x100, truncated"));
 	assert_true(strstr(fake_line(0, 0, 2, 0), " ecaps=0001,0003 msix=4") != NULL);
 	assert_true(
-	    hooks_log_contains("pci 0000:00:02.0 ecap pointer 0x0f0 below 0x100, truncated"));
+	    hooks_log_contains("pci: 0000:00:02.0 ecap pointer 0x0f0 below 0x100, truncated"));
 	assert_true(strstr(fake_line(0, 0, 3, 0), " ecaps=0001,0003 msix=4") != NULL);
-	assert_true(hooks_log_contains("pci 0000:00:03.0 ecap at 0x400 reads all-ones, truncated"));
+	assert_true(
+	    hooks_log_contains("pci: 0000:00:03.0 ecap at 0x400 reads all-ones, truncated"));
 	const struct pci_fn *chain = pci_table_find(&fake_table, 0, 0, 4, 0);
 	assert_int_equal(chain->necaps, PCI_MAX_ECAPS);
 	assert_true(chain->flags & PCI_FN_ECAPS_TRUNC);
-	assert_true(hooks_log_contains("pci 0000:00:04.0 more than 32 ecaps, truncated"));
+	assert_true(hooks_log_contains("pci: 0000:00:04.0 more than 32 ecaps, truncated"));
 	assert_true(strstr(fake_line(0, 0, 5, 0), " ecaps= msix=4") != NULL);
 	assert_int_equal(fake_table.stats.problems, 4);
 	fake_free(b);
@@ -234,7 +236,7 @@ static void test_vanishing(void **state)
 		}
 		const struct pci_fn *e = pci_table_find(&fake_table, 0, 0, 3, 0);
 		if (e == NULL && n > 0) {
-			assert_true(hooks_log_contains("pci 0000:00:03.0 reads all-ones at 0x"));
+			assert_true(hooks_log_contains("pci: 0000:00:03.0 reads all-ones at 0x"));
 			assert_true(hooks_log_contains("device vanished, skipped"));
 			seen_gone = true;
 		}
@@ -306,7 +308,7 @@ static void test_msix_placement(void **state)
 	assert_int_equal(e->msix.table_off, 0x2000);
 	assert_int_equal(e->msix.table_bir, 1);
 	assert_true(hooks_log_contains(
-	    "pci 0000:00:01.0 msix table bar1+0x2000/0x80 outside its bar, flagged"));
+	    "pci: 0000:00:01.0 msix table bar1+0x2000/0x80 outside its bar, flagged"));
 	assert_string_equal(fake_line(0, 0, 1, 0),
 			    "pci 0000:00:01.0 1af4:1000 class=020000 hdr=00 "
 			    "bar1=mem32:0xfe000000/0x1000 caps=11 ecaps= msix=8");
@@ -315,9 +317,9 @@ static void test_msix_placement(void **state)
 	assert_false(e->msix.pba_fits);
 	assert_int_equal(e->msix.pba_bir, 7);
 	assert_true(hooks_log_contains(
-	    "pci 0000:00:02.0 msix table bar1+0x0/0x10 outside its bar, flagged"));
+	    "pci: 0000:00:02.0 msix table bar1+0x0/0x10 outside its bar, flagged"));
 	assert_true(hooks_log_contains(
-	    "pci 0000:00:02.0 msix pba bar7+0x800/0x8 outside its bar, flagged"));
+	    "pci: 0000:00:02.0 msix pba bar7+0x800/0x8 outside its bar, flagged"));
 	e = pci_table_find(&fake_table, 0, 0, 3, 0);
 	assert_true(e->msix.table_fits);
 	assert_false(e->msix.pba_fits);
@@ -413,7 +415,7 @@ static void test_cfg_accessors(void **state)
 	assert_int_equal(pci_fn_read(&fc, 0x44), 0xffffffff);
 	assert_int_equal(hooks_log_count(), 1);
 	assert_string_equal(hooks_log_line(0),
-			    "pci 0000:00:01.0 reads all-ones at 0x040, device vanished, skipped");
+			    "pci: 0000:00:01.0 reads all-ones at 0x040, device vanished, skipped");
 	fake_free(b);
 }
 

@@ -35,17 +35,17 @@ static void test_bridge_loops(void **state)
 	assert_int_equal(fake_table.stats.buses, 4);
 	assert_int_equal(fake_table.stats.problems, 6);
 	assert_true(
-	    hooks_log_contains("pci 0000:00:02.0 secondary bus 01 already visited, skipped"));
+	    hooks_log_contains("pci: 0000:00:02.0 secondary bus 01 already visited, skipped"));
 	assert_true(
-	    hooks_log_contains("pci 0000:00:03.0 secondary bus 00 not above bus 00, skipped"));
+	    hooks_log_contains("pci: 0000:00:03.0 secondary bus 00 not above bus 00, skipped"));
 	assert_true(
-	    hooks_log_contains("pci 0000:00:04.0 bridge bus numbers not assigned, skipped"));
+	    hooks_log_contains("pci: 0000:00:04.0 bridge bus numbers not assigned, skipped"));
 	assert_true(
-	    hooks_log_contains("pci 0000:01:00.0 secondary bus 01 not above bus 01, skipped"));
+	    hooks_log_contains("pci: 0000:01:00.0 secondary bus 01 not above bus 01, skipped"));
 	assert_true(
-	    hooks_log_contains("pci 0000:02:00.0 secondary bus 01 not above bus 02, skipped"));
+	    hooks_log_contains("pci: 0000:02:00.0 secondary bus 01 not above bus 02, skipped"));
 	assert_true(hooks_log_contains(
-	    "pci 0000:02:01.0 subordinate bus 04 below secondary bus 05, skipped"));
+	    "pci: 0000:02:01.0 subordinate bus 04 below secondary bus 05, skipped"));
 	assert_string_equal(
 	    fake_line(0, 0, 1, 0),
 	    "pci 0000:00:01.0 8086:1234 class=060400 hdr=01 bus=01-03 caps= ecaps=");
@@ -175,7 +175,7 @@ static void test_table_overflow(void **state)
 	assert_int_equal(fake_table.fn[PCI_MAX_FUNCS - 1].dev, 31);
 	assert_int_equal(fake_table.fn[PCI_MAX_FUNCS - 1].fn, 7);
 	assert_true(
-	    hooks_log_contains("pci table full (256 functions), 0000:01:00.0 and later not kept"));
+	    hooks_log_contains("pci: table full (256 functions), 0000:01:00.0 and later not kept"));
 	assert_int_equal(hooks_log_count(), 1);
 	fake_free(b);
 }
@@ -192,7 +192,7 @@ static void test_depth_limit(void **state)
 
 	assert_int_equal(fake_table.stats.buses, PCI_MAX_DEPTH + 1);
 	assert_int_equal(fake_table.count, PCI_MAX_DEPTH + 1);
-	assert_true(hooks_log_contains("pci 0000:20:00.0 bridge depth above 32, bus 21 skipped"));
+	assert_true(hooks_log_contains("pci: 0000:20:00.0 bridge depth above 32, bus 21 skipped"));
 	fake_free(b);
 }
 
@@ -222,8 +222,8 @@ static void test_roots(void **state)
 		assert_int_equal(fake_table.fn[i].bus, want[i][1]);
 	}
 	assert_true(hooks_log_contains(
-	    "pci 0000:00:00.0 secondary bus 40 outside bus range 00-3f, skipped"));
-	assert_true(hooks_log_contains("pci root 0000:00 listed twice, ignored"));
+	    "pci: 0000:00:00.0 secondary bus 40 outside bus range 00-3f, skipped"));
+	assert_true(hooks_log_contains("pci: root 0000:00 listed twice, ignored"));
 	assert_int_equal(fake_table.stats.buses, 4);
 	assert_string_equal(fake_line(1, 0, 0, 0),
 			    "pci 0001:00:00.0 8086:29c0 class=060000 hdr=00 caps= ecaps=");
@@ -268,8 +268,8 @@ static void test_header_types(void **state)
 			    "pci 0000:00:01.0 104c:ac56 class=060700 hdr=02 caps= ecaps=");
 	assert_string_equal(fake_line(0, 0, 2, 0),
 			    "pci 0000:00:02.0 1234:0001 class=ff0000 hdr=7f caps= ecaps=");
-	assert_true(hooks_log_contains("pci 0000:00:01.0 header type 02 not decoded"));
-	assert_true(hooks_log_contains("pci 0000:00:02.0 header type 7f not decoded"));
+	assert_true(hooks_log_contains("pci: 0000:00:01.0 header type 02 not decoded"));
+	assert_true(hooks_log_contains("pci: 0000:00:02.0 header type 7f not decoded"));
 	assert_int_equal(fake_table.stats.cfg_writes, 0);
 	/* 32 probes + 3 header reads per function. */
 	assert_int_equal(fake_table.stats.cfg_reads, 32 + 2 * 3);
