@@ -5,6 +5,8 @@
 #include "arch/x86_64/uart.h"
 #include "lib/cmdline.h"
 #include "lib/lineedit.h"
+#include "hw/uart16550.h"
+#include "irq/irq.h"
 
 struct diag_group {
 	const struct diag_cmd *cmds;
@@ -14,7 +16,7 @@ struct diag_group {
 static const struct diag_group groups[] = {
     {diag_cmds_core, &diag_cmds_core_count}, {diag_cmds_mm, &diag_cmds_mm_count},
     {diag_cmds_acpi, &diag_cmds_acpi_count}, {diag_cmds_pci, &diag_cmds_pci_count},
-    {diag_cmds_cpus, &diag_cmds_cpus_count},
+    {diag_cmds_cpus, &diag_cmds_cpus_count}, {diag_cmds_irq, &diag_cmds_irq_count},
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
@@ -73,15 +75,30 @@ static void echo(void *ctx, const char *s, size_t n)
 		uart_putc(s[i]);
 }
 
+static void on_rx(void *ctx)
+{
+	(void)ctx; /* waking the halted CPU is all it takes */
+}
+
 void diag_prompt(void)
 {
 	static struct lineedit le;
+	struct irq_handle h;
+	/* COM1's receive interrupt through its I/O APIC pin wakes the CPU; without
+	 * it (no I/O APIC), the prompt polls. */
+	bool irq =
+	    irq_route_isa(UART_COM1_IRQ, 0, on_rx, 0, &h) == IRQ_OK && irq_enable(h) == IRQ_OK;
+	if (irq)
+		uart_rx_interrupts(true);
 	lineedit_init(&le, echo, NULL);
 	kprintf("capos> ");
 	for (;;) {
 		int c = uart_getc();
 		if (c < 0) {
-			cpu_pause();
+			if (irq)
+				__asm__ volatile("sti; hlt; cli" : : : "memory");
+			else
+				cpu_pause();
 			continue;
 		}
 		if (!lineedit_feed(&le, (char)c))

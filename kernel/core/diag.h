@@ -23,6 +23,8 @@ extern const struct diag_cmd diag_cmds_pci[];
 extern const size_t diag_cmds_pci_count;
 extern const struct diag_cmd diag_cmds_cpus[];
 extern const size_t diag_cmds_cpus_count;
+extern const struct diag_cmd diag_cmds_irq[];
+extern const size_t diag_cmds_irq_count;
 
 /* diag_validate: checks a `diag=` list names only known commands; prints what is
  * wrong and returns false otherwise. */

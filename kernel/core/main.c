@@ -15,6 +15,7 @@
 #include "arch/x86_64/trap.h"
 #include "dev/acpi.h"
 #include "dev/pci.h"
+#include "irq/irq.h"
 #include "lib/bootinfo.h"
 #include "lib/cmdline.h"
 #include "mm/frames.h"
@@ -121,6 +122,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 		smp_call_init();
 		kprintf("smp: %u cpus online\n", smp_start());
 	}
+	irq_init();
 	pci_init();
 
 	kprintf("capos: boot ok ms=%llu\n", (unsigned long long)(clock_ns() / 1000000));

@@ -3,6 +3,8 @@
 #include "lapic.h"
 #include "percpu.h"
 #include "pic.h"
+#include "irq/irq.h"
+#include "lib/irq/vector.h"
 
 #include <stddef.h>
 
@@ -55,6 +57,13 @@ void intr_dispatch(struct trap_frame *f)
 		/* A masked 8259 can still raise IRQ7/15 spuriously; it never sends
 		 * through the LAPIC's EOI path. */
 		cpu->spurious++;
+		return;
+	}
+	if (irq_vector_is_device(v)) {
+		cpu->irq_nesting++;
+		irq_deliver(cpu->index, v);
+		cpu->irq_nesting--;
+		lapic_eoi();
 		return;
 	}
 	struct intr_slot *s = &slots[cpu->index][v];

@@ -55,3 +55,9 @@ int uart_getc(void)
 		return -1;
 	return reg_read(UART_RBR);
 }
+
+void uart_rx_interrupts(bool on)
+{
+	if (uart_present)
+		reg_write(UART_IER, on ? UART_IER_RDA : 0);
+}

@@ -12,4 +12,7 @@ void uart_putc(char c);
 /* uart_getc: a received byte, or -1 when none is waiting. */
 int uart_getc(void);
 
+/* uart_rx_interrupts: the "data ready" interrupt on or off (IER bit 0). */
+void uart_rx_interrupts(bool on);
+
 #endif
