@@ -37,7 +37,7 @@ HOST_LIBOBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(LIB_SRCS) $(HOST_SUPPORT))
 FORMAT_SRCS = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h' 2>/dev/null)
 
 .PHONY: all kernel iso run debug test deps check-format format host-tests smoke \
-	bench-boot fuzz clean
+	bench-boot bench-irq fuzz clean
 all: kernel
 
 deps:
@@ -110,6 +110,9 @@ smoke: deps kernel iso
 bench-boot: deps kernel
 	@$(MAKE) --no-print-directory iso CMDLINE="poweroff"
 	@python3 tools/bench_boot.py
+
+bench-irq: deps kernel
+	@python3 tools/bench_irq.py
 
 fuzz: deps
 	@bash tools/fuzz.sh $${FUZZ_SECONDS:-60}

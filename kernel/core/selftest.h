@@ -33,6 +33,8 @@ extern const struct selftest selftests_dev[];
 extern const size_t selftests_dev_count;
 extern const struct selftest selftests_irq[];
 extern const size_t selftests_irq_count;
+extern const struct selftest selftests_bench[];
+extern const size_t selftests_bench_count;
 
 /* selftest_fault: raises the named exception on purpose (pf, gp, ud, de, df);
  * returns only when kind is unknown. */
