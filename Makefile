@@ -8,6 +8,7 @@ ACCEL   ?= tcg
 SMP     ?= 1
 MEM     ?= 128M
 BOOT    ?= pvh
+DEBUG   ?= 0
 
 CC      := gcc
 HOSTCC  := gcc
@@ -19,6 +20,9 @@ KCFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mno-red-zone -mcmodel=ke
 	   -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
 	   -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
 	   -O2 -g $(WARN) -I. -Iinclude -Ikernel -MMD -MP
+ifeq ($(DEBUG),1)
+KCFLAGS += -DCAPOS_DEBUG_LOCKS
+endif
 KLDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	    -Wl,-z,noexecstack -T kernel/arch/x86_64/linker.ld
 HCFLAGS := -std=gnu11 -DCAPOS_HOST -g -O1 -fsanitize=address,undefined \

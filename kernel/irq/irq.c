@@ -5,6 +5,7 @@
 #include "arch/x86_64/percpu.h"
 #include "core/console.h"
 #include "core/diag.h"
+#include "core/lockorder.h"
 #include "core/spinlock.h"
 #include "dev/acpi.h"
 #include "hw/ioapic.h"
@@ -30,6 +31,20 @@ static struct irq_gsi_map gsimap;
 static struct irq_hw hw[IRQ_REGISTRY_MAX];
 static spinlock_t routes_lock = SPINLOCK_INIT; /* LOCK_CLASS_IRQ_ROUTES */
 static bool ready;
+
+/* The routes lock, with its place in the lock order recorded. */
+static uint64_t routes_lock_take(void)
+{
+	uint64_t fl = spin_lock_irqsave(&routes_lock);
+	lockorder_acquire(LOCK_CLASS_IRQ_ROUTES);
+	return fl;
+}
+
+static void routes_lock_drop(uint64_t fl)
+{
+	lockorder_release(LOCK_CLASS_IRQ_ROUTES);
+	spin_unlock_irqrestore(&routes_lock, fl);
+}
 
 void irq_init(void)
 {
@@ -103,7 +118,7 @@ enum irq_status irq_route_isa(unsigned isa_irq, unsigned cpu, irq_notify_fn fn, 
 	if ((st = irq_gsi_lookup(&gsimap, isa.gsi, &ioapic, &pin)) != IRQ_OK)
 		return st;
 	struct irq_source src = {.kind = IRQ_KIND_IOAPIC, .gsi = isa.gsi};
-	uint64_t fl = spin_lock_irqsave(&routes_lock);
+	uint64_t fl = routes_lock_take();
 	st = reserve_route(&src, cpu, isa.trigger, isa.polarity, out, &vector);
 	if (st == IRQ_OK) {
 		struct ioapic_route r = {vector, apic_of(cpu), isa.trigger, isa.polarity, true};
@@ -112,7 +127,7 @@ enum irq_status irq_route_isa(unsigned isa_irq, unsigned cpu, irq_notify_fn fn, 
 		hw[out->id] = (struct irq_hw){fn, ctx, ioapic, pin, NULL, NULL, 0};
 		ioapic_write_entry((unsigned)gsimap.ioapic[ioapic].madt_index, pin, entry);
 	}
-	spin_unlock_irqrestore(&routes_lock, fl);
+	routes_lock_drop(fl);
 	return st;
 }
 
@@ -128,7 +143,7 @@ enum irq_status irq_route_msi(const struct pci_fn *f, unsigned cpu, irq_notify_f
 				 .dev = f->dev,
 				 .fn = f->fn,
 				 .index = 0};
-	uint64_t fl = spin_lock_irqsave(&routes_lock);
+	uint64_t fl = routes_lock_take();
 	enum irq_status st =
 	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
 	if (st == IRQ_OK) {
@@ -139,7 +154,7 @@ enum irq_status irq_route_msi(const struct pci_fn *f, unsigned cpu, irq_notify_f
 		else if (msi_set_masked(f, true) != MSI_OK)
 			msi_disable(f);
 	}
-	spin_unlock_irqrestore(&routes_lock, fl);
+	routes_lock_drop(fl);
 	if (st != IRQ_OK && out->gen != 0)
 		irq_release(*out);
 	return st;
@@ -156,7 +171,7 @@ enum irq_status irq_route_msix(struct msix_table *t, unsigned index, unsigned cp
 				 .dev = f->dev,
 				 .fn = f->fn,
 				 .index = (uint16_t)index};
-	uint64_t fl = spin_lock_irqsave(&routes_lock);
+	uint64_t fl = routes_lock_take();
 	enum irq_status st =
 	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
 	if (st == IRQ_OK) {
@@ -164,7 +179,7 @@ enum irq_status irq_route_msix(struct msix_table *t, unsigned index, unsigned cp
 		if (msix_program(t, index, apic_of(cpu), vector) != MSI_OK)
 			st = IRQ_ERR_INVALID;
 	}
-	spin_unlock_irqrestore(&routes_lock, fl);
+	routes_lock_drop(fl);
 	if (st != IRQ_OK && out->gen != 0)
 		irq_release(*out);
 	return st;
@@ -198,13 +213,13 @@ static void hw_mask(const struct irq_entry *e, struct irq_hw *h, bool masked)
 static enum irq_status set_enabled(struct irq_handle h, bool on)
 {
 	const struct irq_entry *e;
-	uint64_t fl = spin_lock_irqsave(&routes_lock);
+	uint64_t fl = routes_lock_take();
 	enum irq_status st = irq_registry_lookup(&registry, h, &e);
 	if (st == IRQ_OK)
 		st = on ? irq_registry_enable(&registry, h) : irq_registry_mask(&registry, h);
 	if (st == IRQ_OK)
 		hw_mask(e, &hw[h.id], !on);
-	spin_unlock_irqrestore(&routes_lock, fl);
+	routes_lock_drop(fl);
 	return st;
 }
 
@@ -222,7 +237,7 @@ enum irq_status irq_release(struct irq_handle h)
 {
 	const struct irq_entry *e;
 	struct irq_route was;
-	uint64_t fl = spin_lock_irqsave(&routes_lock);
+	uint64_t fl = routes_lock_take();
 	enum irq_status st = irq_registry_lookup(&registry, h, &e);
 	if (st == IRQ_OK) {
 		hw_mask(e, &hw[h.id], true);
@@ -230,28 +245,28 @@ enum irq_status irq_release(struct irq_handle h)
 			msi_disable(hw[h.id].pci);
 		st = irq_registry_release_begin(&registry, h);
 	}
-	spin_unlock_irqrestore(&routes_lock, fl);
+	routes_lock_drop(fl);
 	if (st != IRQ_OK)
 		return st;
 	/* The source is masked and RELEASED: nothing new reaches the callback, and
 	 * the vector stays held until a callback already running has left. */
 	for (int i = 0; i < 1000000 && __atomic_load_n(&hw[h.id].running, __ATOMIC_ACQUIRE); i++)
 		__asm__ volatile("pause");
-	fl = spin_lock_irqsave(&routes_lock);
+	fl = routes_lock_take();
 	st = irq_registry_release_finish(&registry, h, &was);
 	if (st == IRQ_OK && was.vector != 0)
 		irq_vector_free(&pool, was.cpu, was.vector);
 	hw[h.id] = (struct irq_hw){0};
-	spin_unlock_irqrestore(&routes_lock, fl);
+	routes_lock_drop(fl);
 	return st;
 }
 
 uint64_t irq_count(struct irq_handle h)
 {
 	const struct irq_entry *e;
-	uint64_t fl = spin_lock_irqsave(&routes_lock);
+	uint64_t fl = routes_lock_take();
 	uint64_t n = irq_registry_lookup(&registry, h, &e) == IRQ_OK ? e->count : 0;
-	spin_unlock_irqrestore(&routes_lock, fl);
+	routes_lock_drop(fl);
 	return n;
 }
 
@@ -260,7 +275,7 @@ void irq_deliver(unsigned cpu, uint8_t vector)
 	irq_notify_fn fn = NULL;
 	void *ctx = NULL;
 	struct irq_hw *h = NULL;
-	uint64_t fl = spin_lock_irqsave(&routes_lock);
+	uint64_t fl = routes_lock_take();
 	struct irq_entry *e = irq_registry_dispatch(&registry, cpu, vector);
 	if (e != NULL) {
 		h = &hw[e - registry.entry];
@@ -268,7 +283,7 @@ void irq_deliver(unsigned cpu, uint8_t vector)
 		ctx = h->ctx;
 		__atomic_add_fetch(&h->running, 1, __ATOMIC_ACQ_REL);
 	}
-	spin_unlock_irqrestore(&routes_lock, fl);
+	routes_lock_drop(fl);
 	if (h == NULL)
 		return;
 	if (fn != NULL)
@@ -280,11 +295,11 @@ void irq_print(struct irq_handle h)
 {
 	char line[IRQ_LINE_MAX];
 	const struct irq_entry *e;
-	uint64_t fl = spin_lock_irqsave(&routes_lock);
+	uint64_t fl = routes_lock_take();
 	bool live = irq_registry_lookup(&registry, h, &e) == IRQ_OK;
 	if (live)
 		irq_registry_format(&registry, h.id, line, sizeof(line));
-	spin_unlock_irqrestore(&routes_lock, fl);
+	routes_lock_drop(fl);
 	if (live)
 		kprintf("%s\n", line);
 }
@@ -297,9 +312,9 @@ static void emit_line(void *ctx, const char *line)
 
 static void cmd_irq(void)
 {
-	uint64_t fl = spin_lock_irqsave(&routes_lock);
+	uint64_t fl = routes_lock_take();
 	irq_registry_emit_all(&registry, emit_line, NULL);
-	spin_unlock_irqrestore(&routes_lock, fl);
+	routes_lock_drop(fl);
 }
 
 const struct diag_cmd diag_cmds_irq[] = {

@@ -5,6 +5,8 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp_call.h"
 #include "core/console.h"
+#include "core/lockorder.h"
+#include "lib/irq/registry.h"
 #include "core/selftest.h"
 #include "irq_parts.h"
 
@@ -95,9 +97,32 @@ static const char *part_ipi(void)
 	return NULL;
 }
 
+/* The lock order holds: device manager before interrupt routes is allowed, the
+ * reverse is caught (debug builds panic on it instead, so they skip that half). */
+static const char *part_lockorder(void)
+{
+	const char *fail = NULL;
+	intr_disable();
+	if (!lockorder_acquire(LOCK_CLASS_DEVMGR) || !lockorder_acquire(LOCK_CLASS_IRQ_ROUTES))
+		fail = "the documented order was refused";
+	lockorder_release(LOCK_CLASS_IRQ_ROUTES);
+	lockorder_release(LOCK_CLASS_DEVMGR);
+#ifndef CAPOS_DEBUG_LOCKS
+	uint64_t before = lockorder_violations();
+	lockorder_acquire(LOCK_CLASS_IRQ_ROUTES);
+	bool ok = lockorder_acquire(LOCK_CLASS_DEVMGR);
+	lockorder_release(LOCK_CLASS_DEVMGR);
+	lockorder_release(LOCK_CLASS_IRQ_ROUTES);
+	if (fail == NULL && (ok || lockorder_violations() != before + 1))
+		fail = "the reverse order was not caught";
+#endif
+	return fail;
+}
+
 static const struct irq_part parts[] = {
     {"timer", part_timer},
     {"ipi", part_ipi},
+    {"lockorder", part_lockorder},
 };
 
 static const char *test_irq(void)
