@@ -31,14 +31,25 @@ HCFLAGS := -std=gnu11 -DCAPOS_HOST -g -O1 -fsanitize=address,undefined \
 
 LIB_SRCS    := $(shell find lib -name '*.c' | sort)
 KERNEL_SRCS := $(shell find kernel -name '*.c' | sort) $(LIB_SRCS)
-KERNEL_ASM  := $(shell find kernel -name '*.S' | sort)
+KERNEL_ASM  := $(shell find kernel -name '*.S' | sort) $(BUILD)/gen/bundle.S
 KERNEL_OBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
+
+# User programs: one folder per program under user/ (user/lib is the runtime).
+USER_PROGS  := $(sort $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard user/*/main.c))))))
+USER_ELFS   := $(patsubst %,$(BUILD)/user/%.elf,$(USER_PROGS))
+UCFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mgeneral-regs-only \
+	   -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -g $(WARN) \
+	   -Iuser -Iinclude -MMD -MP
+ULDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
+	    -Wl,-z,noexecstack -T user/user.ld
 
 HOST_SUPPORT := $(filter-out tests/host/test_%.c,$(wildcard tests/host/*.c))
 HOST_TESTS   := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOST_LIBOBJS := $(patsubst %,$(BUILD)/host/obj/%.o,$(LIB_SRCS) $(HOST_SUPPORT))
 
 FORMAT_SRCS = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h' 2>/dev/null)
+
+.SECONDEXPANSION:
 
 .PHONY: all kernel iso run debug test deps check-format format host-tests smoke \
 	bench-boot bench-irq fuzz clean
@@ -66,6 +77,21 @@ $(BUILD)/k/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/user/%.elf: $$(wildcard user/%/*.c) user/lib/crt0.S user/user.ld
+	@mkdir -p $(dir $@)
+	@echo "  USER    $@"
+	@$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ user/lib/crt0.S $(filter %.c,$^)
+
+# Every user program is linked into the kernel image, with a name table.
+$(BUILD)/gen/bundle.S: $(USER_ELFS) Makefile
+	@mkdir -p $(dir $@)
+	@{ echo '	.section .rodata'; echo '	.align 16'; echo '	.global bundle_table'; \
+	  echo 'bundle_table:'; \
+	  for p in $(USER_PROGS); do echo "	.quad name_$$p, start_$$p, end_$$p"; done; \
+	  echo '	.quad 0, 0, 0'; \
+	  for p in $(USER_PROGS); do echo "name_$$p: .asciz \"$$p\""; echo '	.align 16'; \
+	    echo "start_$$p: .incbin \"$(BUILD)/user/$$p.elf\""; echo "end_$$p:"; done; } > $@
 
 iso: $(ISO)
 

@@ -31,11 +31,11 @@ enum capos_op {
  * kernel pointer. */
 enum capos_status {
 	CAPOS_OK = 0,
-	CAPOS_E_MALFORMED = -1,       /* reserved fields set, bad flags, bad lengths */
+	CAPOS_E_MALFORMED = -1,	      /* reserved fields set, bad flags, bad lengths */
 	CAPOS_E_BAD_PARAMS = -2,      /* parameter buffer unreadable or too large */
 	CAPOS_E_BAD_RESULT = -3,      /* result buffer unwritable or too small */
-	CAPOS_E_LOOKUP = -4,          /* handle names no live capability (stale, free) */
-	CAPOS_E_INVOKE = -5,          /* the target refused the invocation */
+	CAPOS_E_LOOKUP = -4,	      /* handle names no live capability (stale, free) */
+	CAPOS_E_INVOKE = -5,	      /* the target refused the invocation */
 	CAPOS_E_RESERVED_OPCODE = -6, /* opcode reserved */
 	CAPOS_E_NO_RESOURCES = -7,    /* a ledger limit was reached */
 };
@@ -50,17 +50,17 @@ _Static_assert(sizeof(struct capos_handle) == 8, "capos_handle");
 /* Submission queue entry, 64 bytes. */
 struct capos_sqe {
 	uint8_t opcode;
-	uint8_t flags;  /* CAPOS_SQE_F_*; others must be 0 */
-	uint16_t method; /* method ordinal of the target's interface (CALL) */
-	uint32_t xfer_count; /* capabilities transferred beside the message (CALL/RETURN) */
+	uint8_t flags;		    /* CAPOS_SQE_F_*; others must be 0 */
+	uint16_t method;	    /* method ordinal of the target's interface (CALL) */
+	uint32_t xfer_count;	    /* capabilities transferred beside the message (CALL/RETURN) */
 	struct capos_handle target; /* CALL, RELEASE; RECV: the endpoint; RETURN: the call */
-	uint64_t user_data; /* echoed in the CQE */
-	uint64_t params_addr; /* user address of the message (Cap'n Proto, one segment) */
+	uint64_t user_data;	    /* echoed in the CQE */
+	uint64_t params_addr;	    /* user address of the message (Cap'n Proto, one segment) */
 	uint32_t params_len;
 	uint32_t result_len; /* capacity of the result buffer */
 	uint64_t result_addr;
 	uint64_t xfer_addr; /* user address of xfer_count struct capos_xfer */
-	uint64_t reserved; /* must be 0 */
+	uint64_t reserved;  /* must be 0 */
 } __attribute__((packed));
 _Static_assert(sizeof(struct capos_sqe) == 64, "capos_sqe");
 
@@ -75,9 +75,9 @@ _Static_assert(sizeof(struct capos_xfer) == 8, "capos_xfer");
 /* Completion queue entry, 32 bytes. */
 struct capos_cqe {
 	uint64_t user_data;
-	int32_t status;      /* enum capos_status, or >= 0 on success */
+	int32_t status;	     /* enum capos_status, or >= 0 on success */
 	uint32_t result_len; /* bytes written to the result buffer */
-	uint64_t aux;        /* opcode-specific: RECV: call token; CALL: first received slot */
+	uint64_t aux;	     /* opcode-specific: RECV: call token; CALL: first received slot */
 	uint32_t xfer_count; /* capabilities installed for the receiver */
 	uint32_t reserved;
 } __attribute__((packed));
@@ -89,8 +89,8 @@ struct capos_ring {
 	volatile uint32_t sq_tail; /* user writes */
 	volatile uint32_t cq_head; /* user writes */
 	volatile uint32_t cq_tail; /* kernel writes */
-	uint32_t sq_entries;       /* CAPOS_RING_SQ_ENTRIES, set by the kernel */
-	uint32_t cq_entries;       /* CAPOS_RING_CQ_ENTRIES, set by the kernel */
+	uint32_t sq_entries;	   /* CAPOS_RING_SQ_ENTRIES, set by the kernel */
+	uint32_t cq_entries;	   /* CAPOS_RING_CQ_ENTRIES, set by the kernel */
 	uint8_t pad[40];
 	struct capos_sqe sq[CAPOS_RING_SQ_ENTRIES];
 	struct capos_cqe cq[CAPOS_RING_CQ_ENTRIES];
@@ -100,6 +100,6 @@ _Static_assert(sizeof(struct capos_ring) <= CAPOS_RING_PAGE_SIZE, "ring fits its
 
 /* System calls (SYSCALL with the number in RAX). */
 #define CAPOS_SYS_CAP_ENTER 0 /* rdi = min_complete, rsi = timeout_ns; returns CQEs ready */
-#define CAPOS_SYS_EXIT      1 /* rdi = status; does not return */
+#define CAPOS_SYS_EXIT	    1 /* rdi = status; does not return */
 
 #endif

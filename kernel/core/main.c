@@ -16,8 +16,10 @@
 #include "dev/acpi.h"
 #include "dev/pci.h"
 #include "irq/irq.h"
+#include "proc/proc.h"
 #include "lib/bootinfo.h"
 #include "lib/cmdline.h"
+#include "lib/str.h"
 #include "mm/frames.h"
 #include "mm/layout.h"
 
@@ -39,7 +41,34 @@ static const void *boot_map(void *ctx, uint64_t phys, size_t len)
 	return phys_to_virt(phys);
 }
 
-static const char *const known_keys[] = {"poweroff", "selftest", "diag", "manifest"};
+static const char *const known_keys[] = {"poweroff", "selftest", "diag", "manifest", "run"};
+
+/* `run=a,b`: starts the bundled programs a and b (no capabilities yet) and runs
+ * them to completion. */
+static void run_programs(const char *list, size_t len)
+{
+	const char *cur = list, *item;
+	size_t n;
+	uint64_t f0, u0, r0, t0, f1, u1, r1, t1;
+	frames_stats(&f0, &u0, &r0, &t0);
+	while (cmdline_list_next(&cur, list + len, &item, &n)) {
+		char name[PROC_NAME_MAX];
+		if (n == 0 || n >= sizeof(name)) {
+			kprintf("run: bad program name\n");
+			continue;
+		}
+		memcpy(name, item, n);
+		name[n] = '\0';
+		proc_spawn(name, name);
+	}
+	sched_run();
+	frames_stats(&f1, &u1, &r1, &t1);
+	/* Page-table frames the kernel half gained meanwhile are not a leak, but
+	 * the processes' own memory must all be back. */
+	kprintf("run: all processes ended; frames in use %llu (%llu before they started)%s\n",
+		(unsigned long long)u1, (unsigned long long)u0,
+		u1 == u0 ? ", back to baseline" : "");
+}
 
 /* Checks every word of the command line; returns false when a value is bad. */
 static bool check_cmdline(const char *cmdline)
@@ -124,6 +153,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	}
 	irq_init();
 	pci_init();
+	proc_init();
 
 	kprintf("capos: boot ok ms=%llu\n", (unsigned long long)(clock_ns() / 1000000));
 
@@ -134,6 +164,8 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	unsigned failed = 0;
 	if (cmdline_find(boot_info.cmdline, "selftest", &val, &vlen))
 		failed = selftest_run(val, vlen);
+	if (cmdline_find(boot_info.cmdline, "run", &val, &vlen))
+		run_programs(val, vlen);
 	if (cmdline_find(boot_info.cmdline, "poweroff", NULL, NULL))
 		kernel_stop(failed ? STOP_SELFTEST_FAIL : STOP_OK);
 	diag_prompt();

@@ -75,3 +75,8 @@ void gdt_ist_stack_range(unsigned cpu, unsigned ist, uintptr_t *lo, uintptr_t *h
 	*lo = (uintptr_t)cpu_tables[cpu].ist_stacks[ist - 1];
 	*hi = *lo + IST_STACK_SIZE;
 }
+
+void gdt_set_rsp0(unsigned cpu, uint64_t rsp0)
+{
+	cpu_tables[cpu].tss.rsp[0] = rsp0;
+}

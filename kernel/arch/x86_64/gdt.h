@@ -34,6 +34,9 @@ _Static_assert(sizeof(struct tss64) == 104, "64-bit TSS");
  * reloads the segment registers. cpu 0 is the boot CPU. */
 void gdt_init_cpu(unsigned cpu);
 
+/* gdt_set_rsp0: the stack the CPU switches to on an interrupt from user mode. */
+void gdt_set_rsp0(unsigned cpu, uint64_t rsp0);
+
 /* gdt_ist_stack_range: bounds of the IST stack ist (1-3) of cpu, for backtraces. */
 void gdt_ist_stack_range(unsigned cpu, unsigned ist, uintptr_t *lo, uintptr_t *hi);
 

@@ -4,6 +4,7 @@
 #include "percpu.h"
 #include "pic.h"
 #include "irq/irq.h"
+#include "proc/proc.h"
 #include "lib/irq/vector.h"
 
 #include <stddef.h>
@@ -64,6 +65,8 @@ void intr_dispatch(struct trap_frame *f)
 		irq_deliver(cpu->index, v);
 		cpu->irq_nesting--;
 		lapic_eoi();
+		if (f->cs & 3)
+			sched_preempt_point();
 		return;
 	}
 	struct intr_slot *s = &slots[cpu->index][v];
@@ -75,4 +78,6 @@ void intr_dispatch(struct trap_frame *f)
 		cpu->spurious++;
 	cpu->irq_nesting--;
 	lapic_eoi();
+	if (f->cs & 3)
+		sched_preempt_point();
 }

@@ -24,7 +24,12 @@ isr_\v:
 .endr
 
 isr_common:
-	pushq %rax
+	/* From user mode (CS RPL 3, at 24(%rsp) above vector and error code): take
+	 * the kernel's GS base. */
+	testb $3, 24(%rsp)
+	jz 1f
+	swapgs
+1:	pushq %rax
 	pushq %rbx
 	pushq %rcx
 	pushq %rdx
@@ -62,7 +67,10 @@ isr_common:
 	popq %rbx
 	popq %rax
 	addq $16, %rsp /* vector and error code */
-	iretq
+	testb $3, 8(%rsp)
+	jz 2f
+	swapgs
+2:	iretq
 
 	.section .rodata
 	.align 8

@@ -17,15 +17,18 @@ static inline unsigned pt_index(uint64_t va, unsigned level)
 	return (unsigned)((va >> (12 + 9 * level)) & 0x1ff);
 }
 
-/* Returns the table one level down from entry *e, creating it when asked. */
-static uint64_t *next_table(uint64_t *e, bool create)
+/* Returns the table one level down from entry *e, creating it when asked.
+ * Intermediate entries are permissive (the leaf decides); user mappings need
+ * PTE_U on them too (SDM 3A §4.6: access rights combine across levels). */
+static uint64_t *next_table(uint64_t *e, bool create, uint64_t user)
 {
 	if (!(*e & PTE_P)) {
 		uint64_t phys;
 		if (!create || !frame_alloc(&phys))
 			return NULL;
-		/* Intermediate entries are permissive; the leaf decides. */
-		*e = phys | PTE_P | PTE_W;
+		*e = phys | PTE_P | PTE_W | user;
+	} else if (user && !(*e & PTE_U)) {
+		*e |= PTE_U;
 	}
 	if (*e & PTE_PS)
 		return NULL;
@@ -33,11 +36,11 @@ static uint64_t *next_table(uint64_t *e, bool create)
 }
 
 /* Walks to the entry at level (0 = 4K PTE, 1 = 2M PDE) for va. */
-static uint64_t *walk(uint64_t pml4, uint64_t va, unsigned level, bool create)
+static uint64_t *walk(uint64_t pml4, uint64_t va, unsigned level, bool create, uint64_t user)
 {
 	uint64_t *t = phys_to_virt(pml4);
 	for (unsigned l = 3; l > level; l--) {
-		t = next_table(&t[pt_index(va, l)], create);
+		t = next_table(&t[pt_index(va, l)], create, user);
 		if (t == NULL)
 			return NULL;
 	}
@@ -47,7 +50,7 @@ static uint64_t *walk(uint64_t pml4, uint64_t va, unsigned level, bool create)
 static enum paging_status map_in(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags,
 				 unsigned level)
 {
-	uint64_t *e = walk(pml4, va, level, true);
+	uint64_t *e = walk(pml4, va, level, true, flags & PTE_U);
 	if (e == NULL)
 		return PAGING_ERR_NOMEM;
 	if (*e & PTE_P)
@@ -76,7 +79,7 @@ enum paging_status paging_map(uint64_t va, uint64_t pa, uint64_t flags)
 void paging_unmap(uint64_t va)
 {
 	uint64_t irq = spin_lock_irqsave(&paging_lock);
-	uint64_t *e = walk(kernel_pml4, va, 0, false);
+	uint64_t *e = walk(kernel_pml4, va, 0, false, 0);
 	if (e != NULL && (*e & PTE_P)) {
 		*e = 0;
 		invlpg(va);
@@ -153,4 +156,57 @@ bool paging_init(const struct boot_info *bi)
 	kernel_pml4 = pml4;
 	write_cr3(pml4);
 	return true;
+}
+
+uint64_t paging_kernel_pml4(void)
+{
+	return kernel_pml4;
+}
+
+enum paging_status paging_map_in(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	if ((va | pa) & PAGE_MASK)
+		return PAGING_ERR_ALIGN;
+	uint64_t irq = spin_lock_irqsave(&paging_lock);
+	enum paging_status st = map_in(pml4, va, pa, flags, 0);
+	spin_unlock_irqrestore(&paging_lock, irq);
+	return st;
+}
+
+bool paging_query_in(uint64_t pml4, uint64_t va, uint64_t *pte)
+{
+	uint64_t *e = walk(pml4, va, 0, false, 0);
+	if (e == NULL || !(*e & PTE_P))
+		return false;
+	*pte = *e;
+	return true;
+}
+
+/* Frees every lower-half (user) page table of pml4 and hands each mapped leaf
+ * frame to free_leaf; the kernel half (entries 256-511) is shared, untouched. */
+void paging_free_user(uint64_t pml4, void (*free_leaf)(uint64_t pa))
+{
+	uint64_t *l4 = phys_to_virt(pml4);
+	for (unsigned i = 0; i < 256; i++) {
+		if (!(l4[i] & PTE_P))
+			continue;
+		uint64_t *l3 = phys_to_virt(l4[i] & PTE_ADDR_MASK);
+		for (unsigned j = 0; j < 512; j++) {
+			if (!(l3[j] & PTE_P) || (l3[j] & PTE_PS))
+				continue;
+			uint64_t *l2 = phys_to_virt(l3[j] & PTE_ADDR_MASK);
+			for (unsigned k = 0; k < 512; k++) {
+				if (!(l2[k] & PTE_P) || (l2[k] & PTE_PS))
+					continue;
+				uint64_t *l1 = phys_to_virt(l2[k] & PTE_ADDR_MASK);
+				for (unsigned m = 0; m < 512; m++)
+					if (l1[m] & PTE_P)
+						free_leaf(l1[m] & PTE_ADDR_MASK);
+				frame_free(l2[k] & PTE_ADDR_MASK);
+			}
+			frame_free(l3[j] & PTE_ADDR_MASK);
+		}
+		frame_free(l4[i] & PTE_ADDR_MASK);
+		l4[i] = 0;
+	}
 }

@@ -42,6 +42,17 @@ void paging_unmap(uint64_t va);
 /* paging_query: the leaf entry mapping va, if any; returns false when unmapped. */
 bool paging_query(uint64_t va, uint64_t *pte);
 
+/* paging_kernel_pml4: the kernel's page tables (their upper half is shared by
+ * every address space). */
+uint64_t paging_kernel_pml4(void);
+/* paging_map_in / paging_query_in: as paging_map and paging_query, in another
+ * address space (PTE_U in flags makes a user mapping). */
+enum paging_status paging_map_in(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
+bool paging_query_in(uint64_t pml4, uint64_t va, uint64_t *pte);
+/* paging_free_user: frees pml4's user page tables; each mapped frame goes to
+ * free_leaf. The PML4 page itself stays the caller's. */
+void paging_free_user(uint64_t pml4, void (*free_leaf)(uint64_t pa));
+
 /* paging_nx_supported: whether EFER.NXE is on. */
 bool paging_nx_supported(void);
 

@@ -9,9 +9,16 @@
 
 #define MAX_CPUS GDT_MAX_CPUS
 
+#include "percpu_offsets.h"
+
+struct thread;
+
 struct percpu {
 	struct percpu *self; /* %gs:0, so the struct can be found through GS */
+	uint64_t kernel_rsp; /* top of the running thread's kernel stack */
+	uint64_t user_rsp;   /* scratch: the user stack pointer at SYSCALL */
 	unsigned index;	     /* 0 is the boot CPU */
+	struct thread *current;
 	uint32_t apic_id;
 	volatile bool online;
 	volatile uint64_t timer_ticks;
@@ -19,6 +26,9 @@ struct percpu {
 	volatile uint64_t spurious;
 	uint64_t irq_nesting;
 };
+
+_Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");
+_Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
 
 extern struct percpu percpu_table[MAX_CPUS];
 extern unsigned percpu_count; /* CPUs described (online or not) */

@@ -3,6 +3,7 @@
 #include "cpu.h"
 #include "gdt.h"
 #include "intr.h"
+#include "proc/proc.h"
 #include "core/console.h"
 #include "core/stop.h"
 
@@ -125,6 +126,11 @@ void trap_dispatch(struct trap_frame *f)
 	if (v >= 32) {
 		intr_dispatch(f);
 		return;
+	}
+	if (f->cs & 3) {
+		/* A fault in user mode ends that process alone. */
+		proc_fault_current(v < 32 ? exc_names[v][1] : "exception", v == 14 ? read_cr2() : 0,
+				   f->rip);
 	}
 	console_emergency();
 	kprintf("exception %s (%s) vector=%u error=0x%llx\n", v < 32 ? exc_names[v][0] : "?",

@@ -1,0 +1,44 @@
+/* syscall: MSR set-up for SYSCALL/SYSRET and the dispatcher of the two calls. */
+#include "syscall.h"
+#include "cpu.h"
+#include "gdt.h"
+#include "capos/ring.h"
+#include "proc/proc.h"
+#include "proc/ring_service.h"
+
+#define MSR_STAR   0xC0000081u
+#define MSR_LSTAR  0xC0000082u
+#define MSR_FMASK  0xC0000084u
+#define EFER_SCE   (1ull << 0)
+/* RFLAGS cleared on entry: TF, IF, DF, AC (SDM 2B SYSCALL, IA32_FMASK). */
+#define FMASK_BITS ((1u << 8) | (1u << 9) | (1u << 10) | (1u << 18))
+
+extern char syscall_entry[];
+
+void syscall_init_cpu(void)
+{
+	/* SYSRET loads CS from STAR[63:48] + 16 and SS from STAR[63:48] + 8; SYSCALL
+	 * loads CS from STAR[47:32] and SS from STAR[47:32] + 8 (SDM 2B). */
+	uint64_t star = (uint64_t)(GDT_USER_DATA - 8) << 48 | (uint64_t)GDT_KERNEL_CODE << 32;
+	wrmsr(MSR_STAR, star);
+	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
+	wrmsr(MSR_FMASK, FMASK_BITS);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+void syscall_dispatch(struct syscall_frame *f)
+{
+	struct proc *p = proc_current();
+	switch (f->rax) {
+	case CAPOS_SYS_CAP_ENTER:
+		f->rax = ring_service(p, (uint32_t)f->rdi, f->rsi);
+		break;
+	case CAPOS_SYS_EXIT:
+		proc_exit_current((int)f->rdi);
+	default:
+		f->rax = (uint64_t)(int64_t)CAPOS_E_MALFORMED;
+		break;
+	}
+	/* The return address came from the SYSCALL itself, so it is canonical;
+	 * a kernel path that changed it would have to check (SYSRET #GP risk). */
+}

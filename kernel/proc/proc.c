@@ -1,0 +1,262 @@
+/* proc: process creation from bundled ELF images, a round-robin scheduler on
+ * the boot CPU preempted by the LAPIC timer, exit and fault handling. */
+#include "proc.h"
+#include "bundle.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/intr.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/syscall.h"
+#include "core/console.h"
+#include "lib/elf/elf.h"
+#include "lib/str.h"
+#include "mm/frames.h"
+#include "mm/layout.h"
+
+#define TIME_SLICE_US 10000
+#define RFLAGS_IF     0x202ull
+
+static struct proc procs[PROC_MAX];
+static int next_pid = 1;
+static uint64_t sched_rsp;   /* the scheduler's context while a process runs */
+static struct proc *running; /* on the boot CPU */
+static volatile bool need_resched;
+static uint64_t switches, preemptions;
+
+extern char thread_start[];
+
+void proc_init(void)
+{
+	uint32_t a, b, c, d;
+	syscall_init_cpu();
+	cpuid(7, 0, &a, &b, &c, &d);
+	uint64_t cr4 = read_cr4();
+	if (b & (1u << 7))
+		cr4 |= CR4_SMEP; /* SDM 3A §4.6: no kernel execution of user pages */
+	if (b & (1u << 20))
+		cr4 |= CR4_SMAP; /* no kernel data access to user pages without STAC */
+	write_cr4(cr4);
+	kprintf("proc: smep=%s smap=%s\n", (cr4 & CR4_SMEP) ? "on" : "off",
+		(cr4 & CR4_SMAP) ? "on" : "off");
+}
+
+struct proc *proc_current(void)
+{
+	return running;
+}
+
+struct proc *proc_find(int pid)
+{
+	for (int i = 0; i < PROC_MAX; i++)
+		if (procs[i].state != PROC_FREE && procs[i].pid == pid)
+			return &procs[i];
+	return NULL;
+}
+
+static void free_frame(uint64_t pa)
+{
+	frame_free(pa);
+}
+
+/* Returns everything a process holds to the frame allocator. */
+static void proc_destroy(struct proc *p)
+{
+	if (p->pml4 != 0) {
+		paging_free_user(p->pml4, free_frame);
+		frame_free(p->pml4);
+	}
+	if (p->kstack_phys != 0)
+		for (int i = 0; i < KSTACK_FRAMES; i++)
+			frame_free(p->kstack_phys + (uint64_t)i * PAGE_SIZE);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Maps one zeroed user page, copying in whatever file bytes fall inside it. */
+static bool map_user_page(struct proc *p, uint64_t va, uint64_t flags, const uint8_t *src,
+			  uint64_t src_va, uint64_t src_len)
+{
+	uint64_t pa;
+	if (!frame_alloc(&pa))
+		return false;
+	if (src_len != 0 && src_va < va + PAGE_SIZE && va < src_va + src_len) {
+		uint64_t from = src_va > va ? src_va : va;
+		uint64_t to = src_va + src_len < va + PAGE_SIZE ? src_va + src_len : va + PAGE_SIZE;
+		memcpy((uint8_t *)phys_to_virt(pa) + (from - va), src + (from - src_va), to - from);
+	}
+	if (paging_map_in(p->pml4, va, pa, flags | PTE_U) != PAGING_OK) {
+		frame_free(pa);
+		return false;
+	}
+	p->frames++;
+	return true;
+}
+
+static bool load_image(struct proc *p, const struct bundle_entry *b, uint64_t *entry)
+{
+	static struct elf_image img;
+	char err[96];
+	size_t len = (size_t)(b->end - b->start);
+	if (elf_check(b->start, len, USER_LIMIT, &img, err, sizeof(err)) != ELF_OK) {
+		kprintf("proc: %s: bad executable: %s\n", b->name, err);
+		return false;
+	}
+	for (size_t i = 0; i < img.nseg; i++) {
+		const struct elf_segment *s = &img.seg[i];
+		uint64_t flags = (s->write ? PTE_W : 0) | (s->exec ? 0 : PTE_NX);
+		for (uint64_t va = s->vaddr; va < s->vaddr + s->memsz; va += PAGE_SIZE)
+			if (!map_user_page(p, va, flags, b->start + s->file_off, s->file_vaddr,
+					   s->filesz))
+				return false;
+	}
+	*entry = img.entry;
+	return true;
+}
+
+struct proc *proc_spawn(const char *name, const char *binary)
+{
+	const struct bundle_entry *b = bundle_find(binary);
+	struct proc *p = NULL;
+	uint64_t entry;
+	if (b == NULL) {
+		kprintf("proc: no bundled binary '%s'\n", binary);
+		return NULL;
+	}
+	for (int i = 0; i < PROC_MAX && p == NULL; i++)
+		if (procs[i].state == PROC_FREE)
+			p = &procs[i];
+	if (p == NULL) {
+		kprintf("proc: process table full\n");
+		return NULL;
+	}
+	memset(p, 0, sizeof(*p));
+	size_t n = strlen(name);
+	memcpy(p->name, name, n < PROC_NAME_MAX - 1 ? n : PROC_NAME_MAX - 1);
+	p->state = PROC_BLOCKED; /* not runnable until complete */
+	if (!frame_alloc(&p->pml4))
+		goto fail;
+	/* The kernel half is shared: copy the kernel's upper PML4 entries. */
+	memcpy((uint64_t *)phys_to_virt(p->pml4) + 256,
+	       (uint64_t *)phys_to_virt(paging_kernel_pml4()) + 256, 256 * sizeof(uint64_t));
+	if (!load_image(p, b, &entry))
+		goto fail;
+	for (uint64_t va = USER_STACK_TOP - USER_STACK_SIZE; va < USER_STACK_TOP; va += PAGE_SIZE)
+		if (!map_user_page(p, va, PTE_W | PTE_NX, NULL, 0, 0))
+			goto fail;
+	if (!map_user_page(p, USER_RING_VA, PTE_W | PTE_NX, NULL, 0, 0))
+		goto fail;
+	uint64_t pte;
+	paging_query_in(p->pml4, USER_RING_VA, &pte);
+	p->ring_phys = pte & PTE_ADDR_MASK;
+	p->ring = phys_to_virt(p->ring_phys);
+	p->ring->sq_entries = CAPOS_RING_SQ_ENTRIES;
+	p->ring->cq_entries = CAPOS_RING_CQ_ENTRIES;
+	if (!frame_alloc_contig(KSTACK_FRAMES, PAGE_SIZE, &p->kstack_phys))
+		goto fail;
+	p->kstack_top =
+	    (uint64_t)(uintptr_t)phys_to_virt(p->kstack_phys) + KSTACK_FRAMES * PAGE_SIZE;
+
+	/* First run: context_switch pops r15..rbp (r12 = the user frame) and
+	 * returns into thread_start, which enters user mode. */
+	uint64_t *sp = (uint64_t *)p->kstack_top;
+	*--sp = GDT_USER_DATA | 3;
+	*--sp = USER_STACK_TOP - 8;
+	*--sp = RFLAGS_IF;
+	*--sp = GDT_USER_CODE | 3;
+	*--sp = entry;
+	*--sp = USER_RING_VA; /* RDI: the ring */
+	uint64_t frame = (uint64_t)(uintptr_t)sp;
+	*--sp = (uint64_t)(uintptr_t)thread_start;
+	*--sp = 0;     /* rbp */
+	*--sp = 0;     /* rbx */
+	*--sp = frame; /* r12 */
+	*--sp = 0;     /* r13 */
+	*--sp = 0;     /* r14 */
+	*--sp = 0;     /* r15 */
+	p->saved_rsp = (uint64_t)(uintptr_t)sp;
+	p->pid = next_pid++;
+	p->state = PROC_READY;
+	kprintf("proc: %s pid %d started (%s, %llu pages)\n", p->name, p->pid, binary,
+		(unsigned long long)p->frames);
+	return p;
+fail:
+	kprintf("proc: %s: out of memory, not started\n", name);
+	proc_destroy(p);
+	return NULL;
+}
+
+static void on_tick(void *ctx)
+{
+	(void)ctx;
+	need_resched = true;
+}
+
+void sched_preempt_point(void)
+{
+	struct proc *p = running;
+	if (!need_resched || p == NULL)
+		return;
+	need_resched = false;
+	p->state = PROC_READY;
+	preemptions++;
+	context_switch(&p->saved_rsp, sched_rsp);
+}
+
+void proc_fault_current(const char *what, uint64_t addr, uint64_t rip)
+{
+	struct proc *p = running;
+	kprintf("proc: %s pid %d fault: %s at 0x%llx rip 0x%llx, killed\n", p->name, p->pid, what,
+		(unsigned long long)addr, (unsigned long long)rip);
+	p->faulted = true;
+	proc_exit_current(-1);
+}
+
+void proc_exit_current(int status)
+{
+	struct proc *p = running;
+	__asm__ volatile("cli");
+	p->exit_status = status;
+	p->state = PROC_ZOMBIE;
+	kprintf("proc: %s pid %d exited status %d\n", p->name, p->pid, status);
+	context_switch(&p->saved_rsp, sched_rsp);
+	__builtin_unreachable();
+}
+
+void sched_run(void)
+{
+	unsigned cpu = this_cpu()->index;
+	int last = -1;
+	intr_set(cpu, VEC_LAPIC_TIMER, on_tick, 0);
+	for (;;) {
+		struct proc *p = NULL;
+		for (int k = 1; k <= PROC_MAX && p == NULL; k++) {
+			int i = (last + k) % PROC_MAX;
+			if (procs[i].state == PROC_READY) {
+				p = &procs[i];
+				last = i;
+			}
+		}
+		if (p == NULL)
+			break;
+		p->state = PROC_RUNNING;
+		running = p;
+		this_cpu()->kernel_rsp = p->kstack_top;
+		gdt_set_rsp0(cpu, p->kstack_top);
+		write_cr3(p->pml4);
+		need_resched = false;
+		lapic_timer_periodic(1000000 / TIME_SLICE_US);
+		switches++;
+		context_switch(&sched_rsp, p->saved_rsp);
+		lapic_timer_stop();
+		write_cr3(paging_kernel_pml4());
+		running = NULL;
+		/* The exit status was reported; nothing waits for it yet, so all of
+		 * the process goes back now (ProcessHandle.wait will keep zombies). */
+		if (p->state == PROC_ZOMBIE)
+			proc_destroy(p);
+	}
+	intr_set(cpu, VEC_LAPIC_TIMER, 0, 0);
+	kprintf("sched: %llu switches, %llu preemptions\n", (unsigned long long)switches,
+		(unsigned long long)preemptions);
+}

@@ -1,0 +1,76 @@
+/* proc: processes and their threads (one thread each, for now), the bundled
+ * binaries they run, and the scheduler that runs them. */
+#ifndef CAPOS_PROC_PROC_H
+#define CAPOS_PROC_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capos/ring.h"
+
+#define PROC_MAX	32
+#define PROC_NAME_MAX	24
+#define USER_LIMIT	0x0000800000000000ull
+#define USER_STACK_TOP	0x00007ffffff00000ull
+#define USER_STACK_SIZE (64 * 1024)
+#define USER_RING_VA	0x00007fffffe00000ull
+#define KSTACK_FRAMES	4
+
+enum proc_state {
+	PROC_FREE = 0,
+	PROC_READY,
+	PROC_RUNNING,
+	PROC_BLOCKED,
+	PROC_ZOMBIE,
+};
+
+struct ring_kstate_min {
+	uint32_t sq_head; /* the kernel's own copies, never read back from the page */
+	uint32_t cq_tail;
+};
+
+struct proc {
+	int pid;
+	char name[PROC_NAME_MAX];
+	enum proc_state state;
+	uint64_t pml4;
+	uint64_t kstack_phys;
+	uint64_t kstack_top;
+	uint64_t saved_rsp;
+	uint64_t ring_phys;
+	struct capos_ring *ring; /* kernel alias of the ring page */
+	struct ring_kstate_min rk;
+	int exit_status;
+	bool faulted;
+	uint64_t frames; /* user frames charged to this process */
+};
+
+/* proc_init: the process table and SYSCALL on this CPU. */
+void proc_init(void);
+
+/* proc_spawn: a new process running the bundled binary `binary`; NULL (reason
+ * printed) when the binary is unknown or invalid, or memory ran out: nothing
+ * is half-created. */
+struct proc *proc_spawn(const char *name, const char *binary);
+
+/* sched_run: runs READY processes round robin (preempted by the LAPIC timer)
+ * until none is left; returns then. */
+void sched_run(void);
+
+/* proc_current: the process running on this CPU, or NULL in kernel context. */
+struct proc *proc_current(void);
+
+/* proc_exit_current / proc_fault_current: end the running process (exit status,
+ * or a fault report) and switch away; never return. */
+__attribute__((noreturn)) void proc_exit_current(int status);
+__attribute__((noreturn)) void proc_fault_current(const char *what, uint64_t addr, uint64_t rip);
+
+/* sched_preempt_point: after an interrupt from user mode (EOI sent): switches
+ * to the scheduler when the running process's time slice is over. */
+void sched_preempt_point(void);
+
+/* proc_find: a process by pid (zombies included), or NULL. */
+struct proc *proc_find(int pid);
+
+#endif
