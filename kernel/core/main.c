@@ -149,6 +149,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	pic_disable();
 	if (lapic_init_bsp()) {
 		smp_call_init();
+		sched_init();
 		kprintf("smp: %u cpus online\n", smp_start());
 	}
 	irq_init();

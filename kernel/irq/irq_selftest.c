@@ -15,12 +15,6 @@
 #define TIMER_MIN     5
 #define IPI_ROUNDS    10
 
-static void on_timer(void *ctx)
-{
-	(void)ctx;
-	this_cpu()->timer_ticks++;
-}
-
 static void start_timer(void)
 {
 	lapic_timer_periodic(TIMER_HZ);
@@ -44,7 +38,6 @@ static const char *part_timer(void)
 {
 	static char why[64];
 	uint64_t before[MAX_CPUS];
-	intr_set(INTR_ALL_CPUS, VEC_LAPIC_TIMER, on_timer, 0);
 	for (unsigned c = 0; c < percpu_count; c++) {
 		before[c] = percpu_table[c].timer_ticks;
 		if (percpu_table[c].online && !smp_call(c, start_timer))
@@ -54,7 +47,6 @@ static const char *part_timer(void)
 	for (unsigned c = 0; c < percpu_count; c++)
 		if (percpu_table[c].online)
 			smp_call(c, stop_timer);
-	intr_set(INTR_ALL_CPUS, VEC_LAPIC_TIMER, 0, 0);
 	for (unsigned c = 0; c < percpu_count; c++) {
 		if (!percpu_table[c].online)
 			continue;

@@ -9,7 +9,9 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/syscall.h"
+#include "arch/x86_64/usercopy.h"
 #include "core/console.h"
+#include "core/spinlock.h"
 #include "lib/elf/elf.h"
 #include "lib/str.h"
 #include "mm/frames.h"
@@ -20,10 +22,10 @@
 
 static struct proc procs[PROC_MAX];
 static int next_pid = 1;
-static uint64_t sched_rsp;   /* the scheduler's context while a process runs */
-static struct proc *running; /* on the boot CPU */
-static volatile bool need_resched;
+static int last_picked = -1;
+static spinlock_t sched_lock = SPINLOCK_INIT;
 static uint64_t switches, preemptions;
+static uint64_t cpu_runs[MAX_CPUS];
 
 extern char thread_start[];
 
@@ -38,13 +40,14 @@ void proc_init(void)
 	if (b & (1u << 20))
 		cr4 |= CR4_SMAP; /* no kernel data access to user pages without STAC */
 	write_cr4(cr4);
+	smap_enabled = (cr4 & CR4_SMAP) != 0;
 	kprintf("proc: smep=%s smap=%s\n", (cr4 & CR4_SMEP) ? "on" : "off",
 		(cr4 & CR4_SMAP) ? "on" : "off");
 }
 
 struct proc *proc_current(void)
 {
-	return running;
+	return this_cpu()->proc;
 }
 
 struct proc *proc_find(int pid)
@@ -175,8 +178,10 @@ struct proc *proc_spawn(const char *name, const char *binary)
 	*--sp = 0;     /* r14 */
 	*--sp = 0;     /* r15 */
 	p->saved_rsp = (uint64_t)(uintptr_t)sp;
+	uint64_t fl = spin_lock_irqsave(&sched_lock);
 	p->pid = next_pid++;
 	p->state = PROC_READY;
+	spin_unlock_irqrestore(&sched_lock, fl);
 	kprintf("proc: %s pid %d started (%s, %llu pages)\n", p->name, p->pid, binary,
 		(unsigned long long)p->frames);
 	return p;
@@ -186,26 +191,51 @@ fail:
 	return NULL;
 }
 
+/* The LAPIC timer of every CPU: counts ticks (the irq selftest reads them) and
+ * ends the running process's time slice. */
 static void on_tick(void *ctx)
 {
 	(void)ctx;
-	need_resched = true;
+	this_cpu()->timer_ticks++;
+	this_cpu()->need_resched = true;
+}
+
+static void on_resched(void *ctx)
+{
+	(void)ctx; /* waking a halted CPU is all it takes */
+}
+
+void sched_init(void)
+{
+	intr_set(INTR_ALL_CPUS, VEC_LAPIC_TIMER, on_tick, 0);
+	intr_set(INTR_ALL_CPUS, VEC_RESCHED, on_resched, 0);
+}
+
+/* Wakes every other online CPU, so idle ones look at the run queue. */
+static void kick_others(void)
+{
+	unsigned me = this_cpu()->index;
+	for (unsigned c = 0; c < percpu_count; c++)
+		if (c != me && percpu_table[c].online)
+			lapic_send_ipi(percpu_table[c].apic_id, VEC_RESCHED);
 }
 
 void sched_preempt_point(void)
 {
-	struct proc *p = running;
-	if (!need_resched || p == NULL)
+	struct percpu *cpu = this_cpu();
+	struct proc *p = cpu->proc;
+	if (!cpu->need_resched || p == NULL)
 		return;
-	need_resched = false;
-	p->state = PROC_READY;
-	preemptions++;
-	context_switch(&p->saved_rsp, sched_rsp);
+	cpu->need_resched = false;
+	/* Stays RUNNING until this CPU is off its stack: the scheduler loop below
+	 * makes it READY (another CPU must not resume it mid-switch). */
+	p->preempted = true;
+	context_switch(&p->saved_rsp, cpu->sched_rsp);
 }
 
 void proc_fault_current(const char *what, uint64_t addr, uint64_t rip)
 {
-	struct proc *p = running;
+	struct proc *p = this_cpu()->proc;
 	kprintf("proc: %s pid %d fault: %s at 0x%llx rip 0x%llx, killed\n", p->name, p->pid, what,
 		(unsigned long long)addr, (unsigned long long)rip);
 	p->faulted = true;
@@ -214,49 +244,97 @@ void proc_fault_current(const char *what, uint64_t addr, uint64_t rip)
 
 void proc_exit_current(int status)
 {
-	struct proc *p = running;
+	struct percpu *cpu = this_cpu();
+	struct proc *p = cpu->proc;
 	__asm__ volatile("cli");
 	p->exit_status = status;
-	p->state = PROC_ZOMBIE;
+	p->exited = true;
 	kprintf("proc: %s pid %d exited status %d\n", p->name, p->pid, status);
-	context_switch(&p->saved_rsp, sched_rsp);
+	context_switch(&p->saved_rsp, cpu->sched_rsp);
 	__builtin_unreachable();
+}
+
+/* Takes the next READY process, round robin, or NULL. */
+static struct proc *pick(void)
+{
+	struct proc *p = NULL;
+	uint64_t fl = spin_lock_irqsave(&sched_lock);
+	for (int k = 1; k <= PROC_MAX && p == NULL; k++) {
+		int i = (last_picked + k) % PROC_MAX;
+		if (procs[i].state == PROC_READY) {
+			p = &procs[i];
+			p->state = PROC_RUNNING;
+			last_picked = i;
+		}
+	}
+	spin_unlock_irqrestore(&sched_lock, fl);
+	return p;
+}
+
+/* Runs p on this CPU until it is preempted, exits or faults. */
+static void run(struct proc *p)
+{
+	struct percpu *cpu = this_cpu();
+	cpu->proc = p;
+	cpu->kernel_rsp = p->kstack_top;
+	gdt_set_rsp0(cpu->index, p->kstack_top);
+	write_cr3(p->pml4);
+	cpu->need_resched = false;
+	p->preempted = false;
+	lapic_timer_periodic(1000000 / TIME_SLICE_US);
+	__atomic_add_fetch(&switches, 1, __ATOMIC_RELAXED);
+	cpu_runs[cpu->index]++;
+	context_switch(&cpu->sched_rsp, p->saved_rsp);
+	lapic_timer_stop();
+	write_cr3(paging_kernel_pml4());
+	cpu->proc = NULL;
+	uint64_t fl = spin_lock_irqsave(&sched_lock);
+	if (p->exited) {
+		/* The exit status was reported; nothing waits for it yet, so all of
+		 * the process goes back now (ProcessHandle.wait will keep zombies). */
+		proc_destroy(p);
+	} else if (p->preempted) {
+		preemptions++;
+		p->state = PROC_READY;
+	}
+	spin_unlock_irqrestore(&sched_lock, fl);
+	kick_others();
+}
+
+static int live(void)
+{
+	int n = 0;
+	uint64_t fl = spin_lock_irqsave(&sched_lock);
+	for (int i = 0; i < PROC_MAX; i++)
+		n += procs[i].state != PROC_FREE;
+	spin_unlock_irqrestore(&sched_lock, fl);
+	return n;
 }
 
 void sched_run(void)
 {
-	unsigned cpu = this_cpu()->index;
-	int last = -1;
-	intr_set(cpu, VEC_LAPIC_TIMER, on_tick, 0);
-	for (;;) {
-		struct proc *p = NULL;
-		for (int k = 1; k <= PROC_MAX && p == NULL; k++) {
-			int i = (last + k) % PROC_MAX;
-			if (procs[i].state == PROC_READY) {
-				p = &procs[i];
-				last = i;
-			}
-		}
-		if (p == NULL)
-			break;
-		p->state = PROC_RUNNING;
-		running = p;
-		this_cpu()->kernel_rsp = p->kstack_top;
-		gdt_set_rsp0(cpu, p->kstack_top);
-		write_cr3(p->pml4);
-		need_resched = false;
-		lapic_timer_periodic(1000000 / TIME_SLICE_US);
-		switches++;
-		context_switch(&sched_rsp, p->saved_rsp);
-		lapic_timer_stop();
-		write_cr3(paging_kernel_pml4());
-		running = NULL;
-		/* The exit status was reported; nothing waits for it yet, so all of
-		 * the process goes back now (ProcessHandle.wait will keep zombies). */
-		if (p->state == PROC_ZOMBIE)
-			proc_destroy(p);
+	kick_others();
+	while (live() > 0) {
+		struct proc *p = pick();
+		if (p != NULL)
+			run(p);
+		else
+			__asm__ volatile("sti; hlt; cli" : : : "memory");
 	}
-	intr_set(cpu, VEC_LAPIC_TIMER, 0, 0);
-	kprintf("sched: %llu switches, %llu preemptions\n", (unsigned long long)switches,
-		(unsigned long long)preemptions);
+	unsigned used = 0;
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		used += cpu_runs[c] != 0;
+	kprintf("sched: %llu switches, %llu preemptions, on %u of %u cpus\n",
+		(unsigned long long)switches, (unsigned long long)preemptions, used, percpu_count);
+}
+
+void sched_ap_loop(void)
+{
+	for (;;) {
+		struct proc *p = pick();
+		if (p != NULL)
+			run(p);
+		else
+			__asm__ volatile("sti; hlt; cli" : : : "memory");
+	}
 }

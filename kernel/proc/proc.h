@@ -43,6 +43,8 @@ struct proc {
 	struct ring_kstate_min rk;
 	int exit_status;
 	bool faulted;
+	bool exited;	 /* set by the process's own CPU; the scheduler reaps it */
+	bool preempted;	 /* likewise: back to READY once off its stack */
 	uint64_t frames; /* user frames charged to this process */
 };
 
@@ -54,9 +56,14 @@ void proc_init(void);
  * is half-created. */
 struct proc *proc_spawn(const char *name, const char *binary);
 
-/* sched_run: runs READY processes round robin (preempted by the LAPIC timer)
- * until none is left; returns then. */
+/* sched_init: the timer and reschedule handlers on every CPU. */
+void sched_init(void);
+/* sched_run: on the boot CPU, runs READY processes round robin (preempted by
+ * the LAPIC timer) together with the other CPUs until no process is left. */
 void sched_run(void);
+/* sched_ap_loop: what every other CPU does once started: run processes, or
+ * halt until there are some. */
+__attribute__((noreturn)) void sched_ap_loop(void);
 
 /* proc_current: the process running on this CPU, or NULL in kernel context. */
 struct proc *proc_current(void);

@@ -7,6 +7,8 @@
 #include "paging.h"
 #include "percpu.h"
 #include "trap.h"
+#include "syscall.h"
+#include "proc/proc.h"
 #include "core/boot.h"
 #include "core/console.h"
 #include "dev/acpi.h"
@@ -42,10 +44,9 @@ void smp_ap_entry(uint64_t index)
 	percpu_install((unsigned)index);
 	lapic_init_ap();
 	this_cpu()->apic_id = lapic_id();
+	syscall_init_cpu();
 	__atomic_store_n(&percpu_table[index].online, true, __ATOMIC_RELEASE);
-	/* Idle: interrupts on, so IPIs and timer ticks reach this CPU. */
-	for (;;)
-		__asm__ volatile("sti; hlt" : : : "memory");
+	sched_ap_loop();
 }
 
 /* The trampoline page must be usable RAM below 1 MiB that nothing else uses:

@@ -3,6 +3,7 @@
 #include "cpu.h"
 #include "gdt.h"
 #include "intr.h"
+#include "usercopy.h"
 #include "proc/proc.h"
 #include "core/console.h"
 #include "core/stop.h"
@@ -126,6 +127,15 @@ void trap_dispatch(struct trap_frame *f)
 	if (v >= 32) {
 		intr_dispatch(f);
 		return;
+	}
+	if (v == 14 && !(f->cs & 3)) {
+		/* A user copy that met an unmapped or protected page: resume at its
+		 * fixup, which reports failure to the caller. */
+		uint64_t fix = usercopy_fixup_rip(f->rip);
+		if (fix != 0) {
+			f->rip = fix;
+			return;
+		}
 	}
 	if (f->cs & 3) {
 		/* A fault in user mode ends that process alone. */
