@@ -52,7 +52,7 @@ FORMAT_SRCS = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h' 2>/dev/
 .SECONDEXPANSION:
 
 .PHONY: all kernel iso run debug test deps check-format format host-tests smoke \
-	bench-boot bench-irq fuzz clean
+	bench-boot bench-irq fuzz clean generated-code generated-code-check
 all: kernel
 
 deps:
@@ -140,6 +140,17 @@ smoke: deps kernel iso
 bench-boot: deps kernel
 	@$(MAKE) --no-print-directory iso CMDLINE="poweroff"
 	@python3 tools/bench_boot.py
+
+# Interface headers generated from schema/capos.capnp (checked in).
+generated-code: deps
+	@bash tools/check_generated.sh --update
+
+generated-code-check: deps
+	@bash tools/check_generated.sh
+
+$(BUILD)/manifest/%.bin: manifests/%.manifest tools/mkmanifest.py include/capos/gen/capos_schema.h
+	@mkdir -p $(dir $@)
+	@python3 tools/mkmanifest.py -o $@ $<
 
 bench-irq: deps kernel
 	@python3 tools/bench_irq.py

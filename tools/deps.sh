@@ -20,6 +20,7 @@ needs=(
 	"clang-format:clang-format"
 	"python3:python3"
 	"capnp:capnproto"
+	"/usr/include/capnp/schema.capnp:libcapnp-dev"
 	"objcopy:binutils"
 	"spin:spin"
 )

@@ -25,6 +25,10 @@ echo "== format"
 make -s --no-print-directory check-format
 record format $?
 
+echo "== generated code (schema/capos.capnp)"
+bash tools/check_generated.sh
+record generated-code $?
+
 echo "== build"
 make -s --no-print-directory kernel >build.log.tmp 2>&1
 st=$?
