@@ -78,10 +78,13 @@ $(BUILD)/k/%.S.o: %.S
 	@echo "  AS      $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/user/%.elf: $$(wildcard user/%/*.c) user/lib/crt0.S user/user.ld
+USER_LIB := $(wildcard user/lib/*.c)
+
+$(BUILD)/user/%.elf: $$(wildcard user/%/*.c) $(USER_LIB) user/lib/crt0.S user/user.ld
 	@mkdir -p $(dir $@)
 	@echo "  USER    $@"
-	@$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ user/lib/crt0.S $(filter %.c,$^)
+	@$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@.sym user/lib/crt0.S $(filter %.c,$^)
+	@objcopy --strip-debug $@.sym $@
 
 # Every user program is linked into the kernel image, with a name table.
 $(BUILD)/gen/bundle.S: $(USER_ELFS) Makefile

@@ -21,6 +21,7 @@
 #include "lib/cmdline.h"
 #include "lib/str.h"
 #include "mm/frames.h"
+#include "mm/heap.h"
 #include "mm/layout.h"
 
 #include <stdint.h>
@@ -49,8 +50,9 @@ static void run_programs(const char *list, size_t len)
 {
 	const char *cur = list, *item;
 	size_t n;
-	uint64_t f0, u0, r0, t0, f1, u1, r1, t1;
+	uint64_t f0, u0, r0, t0, f1, u1, r1, t1, hb0, hp0, hb1, hp1;
 	frames_stats(&f0, &u0, &r0, &t0);
+	heap_stats(&hb0, &hp0);
 	while (cmdline_list_next(&cur, list + len, &item, &n)) {
 		char name[PROC_NAME_MAX];
 		if (n == 0 || n >= sizeof(name)) {
@@ -63,11 +65,14 @@ static void run_programs(const char *list, size_t len)
 	}
 	sched_run();
 	frames_stats(&f1, &u1, &r1, &t1);
-	/* Page-table frames the kernel half gained meanwhile are not a leak, but
-	 * the processes' own memory must all be back. */
-	kprintf("run: all processes ended; frames in use %llu (%llu before they started)%s\n",
-		(unsigned long long)u1, (unsigned long long)u0,
-		u1 == u0 ? ", back to baseline" : "");
+	heap_stats(&hb1, &hp1);
+	/* Heap pages stay with the heap once carved (kfree keeps them for reuse):
+	 * count frames outside the heap, and heap bytes still handed out. */
+	uint64_t own0 = u0 - hp0, own1 = u1 - hp1;
+	kprintf("run: all processes ended; frames in use %llu (%llu before), heap bytes %llu "
+		"(%llu before)%s\n",
+		(unsigned long long)own1, (unsigned long long)own0, (unsigned long long)hb1,
+		(unsigned long long)hb0, own1 == own0 && hb1 == hb0 ? ", back to baseline" : "");
 }
 
 /* Checks every word of the command line; returns false when a value is bad. */

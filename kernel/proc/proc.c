@@ -13,6 +13,8 @@
 #include "core/console.h"
 #include "core/spinlock.h"
 #include "lib/elf/elf.h"
+#include "capos/gen/capos_schema.h"
+#include "obj/kobj.h"
 #include "lib/str.h"
 #include "mm/frames.h"
 #include "mm/layout.h"
@@ -64,8 +66,16 @@ static void free_frame(uint64_t pa)
 }
 
 /* Returns everything a process holds to the frame allocator. */
+static void release_cap(void *ctx, const struct cap_ref *ref)
+{
+	(void)ctx;
+	(void)ref; /* the console is a singleton: nothing to tear down */
+}
+
 static void proc_destroy(struct proc *p)
 {
+	if (p->caps.slot != NULL)
+		cap_table_clear(&p->caps, release_cap, NULL);
 	if (p->pml4 != 0) {
 		paging_free_user(p->pml4, free_frame);
 		frame_free(p->pml4);
@@ -153,8 +163,15 @@ struct proc *proc_spawn(const char *name, const char *binary)
 	paging_query_in(p->pml4, USER_RING_VA, &pte);
 	p->ring_phys = pte & PTE_ADDR_MASK;
 	p->ring = phys_to_virt(p->ring_phys);
-	p->ring->sq_entries = CAPOS_RING_SQ_ENTRIES;
-	p->ring->cq_entries = CAPOS_RING_CQ_ENTRIES;
+	ring_init(p->ring, &p->rk);
+	cap_ledger_init(&p->ledger, PROC_CAP_SLOTS, PROC_MAX_CALLS, 0);
+	cap_table_init(&p->caps, p->cap_slots, PROC_CAP_SLOTS, &p->ledger);
+	/* Until the boot manifest and init hand out capabilities, a program
+	 * started with run= holds exactly one: the console, in slot 0. */
+	struct capos_handle console;
+	if (cap_install(&p->caps, &kobj_console, KOBJ_CONSOLE, CAPOS_IFACE_CONSOLE, &console) !=
+	    CAP_OK)
+		goto fail;
 	if (!frame_alloc_contig(KSTACK_FRAMES, PAGE_SIZE, &p->kstack_phys))
 		goto fail;
 	p->kstack_top =

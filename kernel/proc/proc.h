@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "capos/ring.h"
+#include "lib/cap/captable.h"
+#include "lib/ring/ring.h"
 
 #define PROC_MAX	32
 #define PROC_NAME_MAX	24
@@ -16,6 +18,8 @@
 #define USER_STACK_SIZE (64 * 1024)
 #define USER_RING_VA	0x00007fffffe00000ull
 #define KSTACK_FRAMES	4
+#define PROC_CAP_SLOTS	64
+#define PROC_MAX_CALLS	16
 
 enum proc_state {
 	PROC_FREE = 0,
@@ -23,11 +27,6 @@ enum proc_state {
 	PROC_RUNNING,
 	PROC_BLOCKED,
 	PROC_ZOMBIE,
-};
-
-struct ring_kstate_min {
-	uint32_t sq_head; /* the kernel's own copies, never read back from the page */
-	uint32_t cq_tail;
 };
 
 struct proc {
@@ -40,7 +39,10 @@ struct proc {
 	uint64_t saved_rsp;
 	uint64_t ring_phys;
 	struct capos_ring *ring; /* kernel alias of the ring page */
-	struct ring_kstate_min rk;
+	struct ring_kstate rk;
+	struct cap_slot cap_slots[PROC_CAP_SLOTS];
+	struct cap_table caps;
+	struct cap_ledger ledger;
 	int exit_status;
 	bool faulted;
 	bool exited;	 /* set by the process's own CPU; the scheduler reaps it */

@@ -1,63 +1,88 @@
-/* ring_service: the kernel side of the ring for cap_enter. The page is shared
- * with a process that may rewrite it at any moment: the kernel keeps its own
- * head and tail, copies each SQE once, and validates the copy. */
+/* ring_service: cap_enter. Takes the process's submissions through lib/ring
+ * (each SQE copied once, then validated), looks each target up in the process's
+ * cap table (lib/cap: stale generations fail closed), runs it, and posts one
+ * completion per submission. */
 #include "ring_service.h"
 #include "proc.h"
+#include "arch/x86_64/usercopy.h"
 #include "lib/str.h"
+#include "mm/heap.h"
+#include "obj/kobj.h"
 
-static int32_t decode(const struct capos_sqe *e)
+/* CALL: parameters copied in once, the object invoked, the result copied out. */
+static enum capos_status do_call(struct proc *p, const struct ring_req *q, uint32_t *result_len)
 {
-	if (e->opcode > CAPOS_OP_RELEASE)
-		return CAPOS_E_RESERVED_OPCODE;
-	if (e->reserved != 0 || (e->flags & ~CAPOS_SQE_F_MOVE) != 0)
-		return CAPOS_E_MALFORMED;
-	if (e->opcode == CAPOS_OP_NOP) {
-		bool clean = e->flags == 0 && e->method == 0 && e->xfer_count == 0 &&
-			     e->target.slot == 0 && e->target.gen == 0 && e->params_addr == 0 &&
-			     e->params_len == 0 && e->result_addr == 0 && e->result_len == 0 &&
-			     e->xfer_addr == 0;
-		return clean ? CAPOS_OK : CAPOS_E_MALFORMED;
+	struct cap_ref ref;
+	enum capos_status st;
+	*result_len = 0;
+	if (cap_lookup(&p->caps, q->target, &ref) != CAP_OK)
+		return CAPOS_E_LOOKUP;
+	if (q->xfer_count != 0)
+		return CAPOS_E_INVOKE; /* capability transfer is not implemented yet */
+	uint8_t *params = kmalloc(q->params_len);
+	uint8_t *result = q->result_len ? kmalloc(q->result_len) : NULL;
+	if (params == NULL || (q->result_len && result == NULL)) {
+		st = CAPOS_E_NO_RESOURCES;
+		goto out;
 	}
-	/* No capability table yet: every handle names nothing. */
-	return CAPOS_E_LOOKUP;
+	if (!copy_from_user(params, q->params_addr, q->params_len)) {
+		st = CAPOS_E_BAD_PARAMS;
+		goto out;
+	}
+	struct kcall c = {p, ref.iface, q->method, params, q->params_len, result, q->result_len, 0};
+	st = kobj_invoke(ref.obj, ref.type, &c);
+	if (st == CAPOS_OK && c.result_len > 0) {
+		if (c.result_len > q->result_len ||
+		    !copy_to_user(q->result_addr, result, c.result_len))
+			st = CAPOS_E_BAD_RESULT;
+		else
+			*result_len = (uint32_t)c.result_len;
+	}
+out:
+	kfree(params);
+	kfree(result);
+	return st;
 }
 
-static bool post(struct proc *p, uint64_t user_data, int32_t status)
+static void serve_one(struct proc *p, const struct capos_sqe *sqe)
 {
-	struct capos_ring *r = p->ring;
-	uint32_t head = __atomic_load_n(&r->cq_head, __ATOMIC_ACQUIRE);
-	uint32_t used = p->rk.cq_tail - head;
-	if (used >= CAPOS_RING_CQ_ENTRIES)
-		return false; /* full, or the process lied about cq_head: wait */
-	struct capos_cqe c = {.user_data = user_data, .status = status};
-	memcpy((void *)&r->cq[p->rk.cq_tail % CAPOS_RING_CQ_ENTRIES], &c, sizeof(c));
-	p->rk.cq_tail++;
-	__atomic_store_n(&r->cq_tail, p->rk.cq_tail, __ATOMIC_RELEASE);
-	return true;
+	struct ring_req q;
+	struct capos_cqe c = {.user_data = sqe->user_data};
+	enum capos_status st = ring_decode_sqe(sqe, USER_LIMIT, &q);
+	uint32_t rlen = 0;
+	if (st == CAPOS_OK) {
+		switch (q.op) {
+		case CAPOS_OP_NOP:
+			break;
+		case CAPOS_OP_RELEASE: {
+			struct cap_ref ref;
+			st = cap_status_to_capos(cap_release(&p->caps, q.target, &ref));
+			break;
+		}
+		case CAPOS_OP_CALL:
+			st = do_call(p, &q, &rlen);
+			break;
+		default:
+			/* RECV and RETURN need an Endpoint, which no process holds yet. */
+			struct cap_ref ref;
+			st = cap_lookup(&p->caps, q.target, &ref) == CAP_OK ? CAPOS_E_INVOKE
+									    : CAPOS_E_LOOKUP;
+			break;
+		}
+	}
+	c.status = st;
+	c.result_len = rlen;
+	ring_post_cqe(p->ring, &p->rk, &c);
 }
 
 uint64_t ring_service(struct proc *p, uint32_t min_complete, uint64_t timeout_ns)
 {
-	struct capos_ring *r = p->ring;
-	(void)min_complete;
+	uint32_t n;
+	(void)min_complete; /* every operation so far completes synchronously */
 	(void)timeout_ns;
-	uint32_t tail = __atomic_load_n(&r->sq_tail, __ATOMIC_ACQUIRE);
-	uint32_t avail = tail - p->rk.sq_head;
-	if (avail > CAPOS_RING_SQ_ENTRIES) {
-		/* Corrupted indices: one error completion, then resynchronise. */
-		if (post(p, 0, CAPOS_E_MALFORMED))
-			p->rk.sq_head = tail;
-		avail = 0;
-	}
-	for (uint32_t i = 0; i < avail; i++) {
-		struct capos_sqe e;
-		memcpy(&e, (const void *)&r->sq[p->rk.sq_head % CAPOS_RING_SQ_ENTRIES], sizeof(e));
-		if (!post(p, e.user_data, decode(&e)))
-			break;
-		p->rk.sq_head++;
-	}
-	__atomic_store_n(&r->sq_head, p->rk.sq_head, __ATOMIC_RELEASE);
-	uint32_t head = __atomic_load_n(&r->cq_head, __ATOMIC_ACQUIRE);
-	uint32_t ready = p->rk.cq_tail - head;
-	return ready > CAPOS_RING_CQ_ENTRIES ? 0 : ready;
+	if (ring_sq_pending(p->ring, &p->rk, CAPOS_RING_SQ_ENTRIES, &n) == RING_SQ_CORRUPT)
+		ring_post_status(p->ring, &p->rk, 0, CAPOS_E_MALFORMED);
+	for (struct capos_sqe sqe; ring_take_sqe(p->ring, &p->rk, &sqe) == RING_OK;)
+		serve_one(p, &sqe);
+	return ring_cq_ready(p->ring, &p->rk);
 }

@@ -1,0 +1,45 @@
+/* console_obj: the Console interface (schema/capos.capnp): text to COM1. */
+#include "kobj.h"
+#include "capos/capnp_msg.h"
+#include "capos/gen/capos_schema.h"
+#include "core/console.h"
+
+char kobj_console; /* its address is the object's identity */
+
+/* Text from a process is printed as it is, but control characters other than
+ * newline and tab become '?', so no process can drive the terminal. */
+static void print_text(const char *s, size_t n)
+{
+	char buf[128];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		buf[k++] = (ch == '\n' || ch == '\t' || (ch >= 0x20 && ch < 0x7f)) ? ch : '?';
+		if (k == sizeof(buf)) {
+			kprintf("%.*s", (int)k, buf);
+			k = 0;
+		}
+	}
+	if (k)
+		kprintf("%.*s", (int)k, buf);
+}
+
+enum capos_status console_invoke(struct kcall *c)
+{
+	struct capnp_struct root;
+	const char *text;
+	size_t n;
+	if (c->iface != CAPOS_IFACE_CONSOLE)
+		return CAPOS_E_INVOKE;
+	if (c->method != CAPOS_CONSOLE_WRITE && c->method != CAPOS_CONSOLE_WRITE_LINE)
+		return CAPOS_E_INVOKE;
+	if (capnp_get_root(c->params, c->params_len, &root) != CAPNP_OK ||
+	    capnp_get_text(c->params, c->params_len, &root, CAPOS_CONSOLE_WRITE_PARAMS_TEXT_PTR,
+			   &text, &n) != CAPNP_OK)
+		return CAPOS_E_BAD_PARAMS;
+	print_text(text, n);
+	if (c->method == CAPOS_CONSOLE_WRITE_LINE)
+		kprintf("\n");
+	c->result_len = 0;
+	return CAPOS_OK;
+}

@@ -1,0 +1,39 @@
+/* kobj: kernel objects reached through capabilities. Each cap table slot holds
+ * (object, interface id, generation); the object's type picks its invoke
+ * function, the interface id in the slot says which interface the holder was
+ * given (the interface is the permission). */
+#ifndef CAPOS_OBJ_KOBJ_H
+#define CAPOS_OBJ_KOBJ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capos/ring.h"
+
+struct proc;
+
+enum kobj_type {
+	KOBJ_NONE = 0,
+	KOBJ_CONSOLE = 1,
+};
+
+/* One CALL, decoded and with its parameters already copied into the kernel. */
+struct kcall {
+	struct proc *caller;
+	uint64_t iface; /* the slot's interface */
+	uint16_t method;
+	const uint8_t *params;
+	size_t params_len;
+	uint8_t *result; /* kernel buffer the result message is built in */
+	size_t result_cap;
+	size_t result_len; /* set by the object */
+};
+
+/* kobj_invoke: runs c on the object; returns the CQE status. */
+enum capos_status kobj_invoke(void *obj, uint16_t type, struct kcall *c);
+
+/* The console object (a singleton). */
+extern char kobj_console;
+enum capos_status console_invoke(struct kcall *c);
+
+#endif

@@ -1,0 +1,62 @@
+/* capos: synchronous requests over the ring, and the Console stub built with
+ * the generated schema accessors. */
+#include "capos.h"
+#include "capos/capnp_msg.h"
+#include "capos/gen/capos_schema.h"
+
+static uint64_t next_user_data = 1;
+
+int32_t capos_submit(struct capos_ring *r, struct capos_sqe *e, struct capos_cqe *out)
+{
+	uint32_t tail = r->sq_tail;
+	e->user_data = next_user_data++;
+	r->sq[tail % CAPOS_RING_SQ_ENTRIES] = *e;
+	__atomic_store_n(&r->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	for (;;) {
+		uint32_t head = r->cq_head;
+		if (head != __atomic_load_n(&r->cq_tail, __ATOMIC_ACQUIRE)) {
+			*out = r->cq[head % CAPOS_RING_CQ_ENTRIES];
+			__atomic_store_n(&r->cq_head, head + 1, __ATOMIC_RELEASE);
+			if (out->user_data == e->user_data)
+				return out->status;
+			continue; /* not ours (an index error report): skip it */
+		}
+		cap_enter(1, 0);
+	}
+}
+
+int32_t capos_call(struct capos_ring *r, struct capos_handle target, uint16_t method,
+		   const void *params, uint32_t params_len, void *result, uint32_t result_len)
+{
+	struct capos_sqe e = {.opcode = CAPOS_OP_CALL,
+			      .method = method,
+			      .target = target,
+			      .params_addr = (uint64_t)(uintptr_t)params,
+			      .params_len = params_len,
+			      .result_addr = (uint64_t)(uintptr_t)result,
+			      .result_len = result_len};
+	struct capos_cqe c;
+	return capos_submit(r, &e, &c);
+}
+
+int32_t capos_release(struct capos_ring *r, struct capos_handle target)
+{
+	struct capos_sqe e = {.opcode = CAPOS_OP_RELEASE, .target = target};
+	struct capos_cqe c;
+	return capos_submit(r, &e, &c);
+}
+
+int32_t console_write_line(struct capos_ring *r, struct capos_handle console, const char *text)
+{
+	uint64_t buf[64];
+	struct capnp_builder b;
+	struct capnp_struct root;
+	size_t n = 0;
+	while (text[n] != '\0')
+		n++;
+	if (capnp_builder_init(&b, buf, sizeof(buf)) != CAPNP_OK ||
+	    capos_console_write_line_params_init_root(&b, &root) != CAPNP_OK ||
+	    capos_console_write_line_params_set_text(&b, &root, text, n) != CAPNP_OK)
+		return CAPOS_E_MALFORMED;
+	return capos_call(r, console, CAPOS_CONSOLE_WRITE_LINE, buf, b.used, 0, 0);
+}
