@@ -86,15 +86,19 @@ $(BUILD)/user/%.elf: $$(wildcard user/%/*.c) $(USER_LIB) user/lib/crt0.S user/us
 	@$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@.sym user/lib/crt0.S $(filter %.c,$^)
 	@objcopy --strip-debug $@.sym $@
 
-# Every user program is linked into the kernel image, with a name table.
-$(BUILD)/gen/bundle.S: $(USER_ELFS) Makefile
+# Boot manifests: every manifests/*.manifest compiled, plus one deliberately
+# truncated blob so the smokes can prove a bad manifest stops the boot.
+MANIFESTS := $(sort $(basename $(notdir $(wildcard manifests/*.manifest))))
+MANIFEST_BINS := $(patsubst %,$(BUILD)/manifest/%.bin,$(MANIFESTS)) $(BUILD)/manifest/bad-truncated.bin
+
+$(BUILD)/manifest/bad-truncated.bin: $(BUILD)/manifest/default.bin
+	@head -c 40 $< > $@
+
+# Every user program and manifest is linked into the kernel image, with name
+# tables.
+$(BUILD)/gen/bundle.S: $(USER_ELFS) $(MANIFEST_BINS) tools/mkbundle.sh Makefile
 	@mkdir -p $(dir $@)
-	@{ echo '	.section .rodata'; echo '	.align 16'; echo '	.global bundle_table'; \
-	  echo 'bundle_table:'; \
-	  for p in $(USER_PROGS); do echo "	.quad name_$$p, start_$$p, end_$$p"; done; \
-	  echo '	.quad 0, 0, 0'; \
-	  for p in $(USER_PROGS); do echo "name_$$p: .asciz \"$$p\""; echo '	.align 16'; \
-	    echo "start_$$p: .incbin \"$(BUILD)/user/$$p.elf\""; echo "end_$$p:"; done; } > $@
+	@bash tools/mkbundle.sh $@ $(BUILD) $(USER_PROGS) -- $(MANIFESTS) bad-truncated
 
 iso: $(ISO)
 

@@ -16,6 +16,7 @@
 #include "dev/acpi.h"
 #include "dev/pci.h"
 #include "irq/irq.h"
+#include "proc/boot_manifest.h"
 #include "proc/proc.h"
 #include "lib/bootinfo.h"
 #include "lib/cmdline.h"
@@ -170,6 +171,13 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	unsigned failed = 0;
 	if (cmdline_find(boot_info.cmdline, "selftest", &val, &vlen))
 		failed = selftest_run(val, vlen);
+	/* The manifest is checked before any user code runs; a bad one stops the
+	 * boot with nothing started. */
+	if (cmdline_find(boot_info.cmdline, "manifest", &val, &vlen) &&
+	    !boot_manifest_check(val ? val : "", vlen)) {
+		kprintf("capos: bad boot input: manifest\n");
+		kernel_stop(STOP_BAD_BOOT);
+	}
 	if (cmdline_find(boot_info.cmdline, "run", &val, &vlen))
 		run_programs(val, vlen);
 	if (cmdline_find(boot_info.cmdline, "poweroff", NULL, NULL))

@@ -14,4 +14,7 @@ struct bundle_entry {
 /* bundle_find: the binary called name, or NULL. */
 const struct bundle_entry *bundle_find(const char *name);
 
+/* bundle_manifest: the compiled boot manifest called [name, name+len), or NULL. */
+const struct bundle_entry *bundle_manifest(const char *name, size_t len);
+
 #endif
