@@ -7,6 +7,8 @@ enum capos_status kobj_invoke(void *obj, uint16_t type, struct kcall *c)
 	switch (type) {
 	case KOBJ_CONSOLE:
 		return console_invoke(c);
+	case KOBJ_TIMER:
+		return timer_invoke(c);
 	default:
 		return CAPOS_E_INVOKE;
 	}

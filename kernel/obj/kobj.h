@@ -15,6 +15,7 @@ struct proc;
 enum kobj_type {
 	KOBJ_NONE = 0,
 	KOBJ_CONSOLE = 1,
+	KOBJ_TIMER = 2,
 };
 
 /* One CALL, decoded and with its parameters already copied into the kernel. */
@@ -35,5 +36,9 @@ enum capos_status kobj_invoke(void *obj, uint16_t type, struct kcall *c);
 /* The console object (a singleton). */
 extern char kobj_console;
 enum capos_status console_invoke(struct kcall *c);
+
+/* The timer object (a singleton). */
+extern char kobj_timer;
+enum capos_status timer_invoke(struct kcall *c);
 
 #endif

@@ -2,6 +2,7 @@
  * the boot CPU preempted by the LAPIC timer, exit and fault handling. */
 #include "proc.h"
 #include "bundle.h"
+#include "arch/x86_64/clock.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/intr.h"
@@ -28,6 +29,7 @@ static int last_picked = -1;
 static spinlock_t sched_lock = SPINLOCK_INIT;
 static uint64_t switches, preemptions;
 static uint64_t cpu_runs[MAX_CPUS];
+static int sleepers; /* processes blocked in Timer.sleep */
 
 extern char thread_start[];
 
@@ -167,10 +169,13 @@ struct proc *proc_spawn(const char *name, const char *binary)
 	cap_ledger_init(&p->ledger, PROC_CAP_SLOTS, PROC_MAX_CALLS, 0);
 	cap_table_init(&p->caps, p->cap_slots, PROC_CAP_SLOTS, &p->ledger);
 	/* Until the boot manifest and init hand out capabilities, a program
-	 * started with run= holds exactly one: the console, in slot 0. */
+	 * started with run= holds exactly two: the console (slot 0) and the
+	 * timer (slot 1). */
 	struct capos_handle console;
+	struct capos_handle timer;
 	if (cap_install(&p->caps, &kobj_console, KOBJ_CONSOLE, CAPOS_IFACE_CONSOLE, &console) !=
-	    CAP_OK)
+		CAP_OK ||
+	    cap_install(&p->caps, &kobj_timer, KOBJ_TIMER, CAPOS_IFACE_TIMER, &timer) != CAP_OK)
 		goto fail;
 	if (!frame_alloc_contig(KSTACK_FRAMES, PAGE_SIZE, &p->kstack_phys))
 		goto fail;
@@ -271,11 +276,33 @@ void proc_exit_current(int status)
 	__builtin_unreachable();
 }
 
-/* Takes the next READY process, round robin, or NULL. */
+void proc_sleep_current(uint64_t ns)
+{
+	struct percpu *cpu = this_cpu();
+	struct proc *p = cpu->proc;
+	uint64_t now = clock_ns();
+	__asm__ volatile("cli");
+	p->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+	p->sleeping = true;
+	context_switch(&p->saved_rsp, cpu->sched_rsp);
+}
+
+/* Takes the next READY process, round robin, or NULL; wakes sleepers whose
+ * time has come first. */
 static struct proc *pick(void)
 {
 	struct proc *p = NULL;
 	uint64_t fl = spin_lock_irqsave(&sched_lock);
+	if (sleepers > 0) {
+		uint64_t now = clock_ns();
+		for (int i = 0; i < PROC_MAX; i++)
+			if (procs[i].state == PROC_BLOCKED && procs[i].sleeping &&
+			    now >= procs[i].wake_at) {
+				procs[i].sleeping = false;
+				procs[i].state = PROC_READY;
+				sleepers--;
+			}
+	}
 	for (int k = 1; k <= PROC_MAX && p == NULL; k++) {
 		int i = (last_picked + k) % PROC_MAX;
 		if (procs[i].state == PROC_READY) {
@@ -310,12 +337,24 @@ static void run(struct proc *p)
 		/* The exit status was reported; nothing waits for it yet, so all of
 		 * the process goes back now (ProcessHandle.wait will keep zombies). */
 		proc_destroy(p);
+	} else if (p->sleeping) {
+		p->state = PROC_BLOCKED;
+		sleepers++;
 	} else if (p->preempted) {
 		preemptions++;
 		p->state = PROC_READY;
 	}
 	spin_unlock_irqrestore(&sched_lock, fl);
 	kick_others();
+}
+
+/* Nothing to run: halt until an interrupt; while a process sleeps, a 1 ms
+ * one-shot timer makes sure someone looks at the clock again. */
+static void idle(void)
+{
+	if (__atomic_load_n(&sleepers, __ATOMIC_RELAXED) > 0)
+		lapic_timer_oneshot(1000);
+	__asm__ volatile("sti; hlt; cli" : : : "memory");
 }
 
 static int live(void)
@@ -336,7 +375,7 @@ void sched_run(void)
 		if (p != NULL)
 			run(p);
 		else
-			__asm__ volatile("sti; hlt; cli" : : : "memory");
+			idle();
 	}
 	unsigned used = 0;
 	for (unsigned c = 0; c < MAX_CPUS; c++)
@@ -352,6 +391,6 @@ void sched_ap_loop(void)
 		if (p != NULL)
 			run(p);
 		else
-			__asm__ volatile("sti; hlt; cli" : : : "memory");
+			idle();
 	}
 }

@@ -45,8 +45,10 @@ struct proc {
 	struct cap_ledger ledger;
 	int exit_status;
 	bool faulted;
-	bool exited;	 /* set by the process's own CPU; the scheduler reaps it */
-	bool preempted;	 /* likewise: back to READY once off its stack */
+	bool exited;	/* set by the process's own CPU; the scheduler reaps it */
+	bool preempted; /* likewise: back to READY once off its stack */
+	bool sleeping;	/* blocked in Timer.sleep until wake_at */
+	uint64_t wake_at;
 	uint64_t frames; /* user frames charged to this process */
 };
 
@@ -74,6 +76,10 @@ struct proc *proc_current(void);
  * or a fault report) and switch away; never return. */
 __attribute__((noreturn)) void proc_exit_current(int status);
 __attribute__((noreturn)) void proc_fault_current(const char *what, uint64_t addr, uint64_t rip);
+
+/* proc_sleep_current: blocks the running process for at least ns nanoseconds;
+ * other processes run meanwhile. Returns on whichever CPU resumes it. */
+void proc_sleep_current(uint64_t ns);
 
 /* sched_preempt_point: after an interrupt from user mode (EOI sent): switches
  * to the scheduler when the running process's time slice is over. */

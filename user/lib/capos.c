@@ -60,3 +60,54 @@ int32_t console_write_line(struct capos_ring *r, struct capos_handle console, co
 		return CAPOS_E_MALFORMED;
 	return capos_call(r, console, CAPOS_CONSOLE_WRITE_LINE, buf, b.used, 0, 0);
 }
+
+int32_t timer_now(struct capos_ring *r, struct capos_handle timer, uint64_t *ns)
+{
+	uint64_t params[1], result[4];
+	struct capnp_builder b;
+	struct capnp_struct root;
+	if (capnp_builder_init(&b, params, sizeof(params)) != CAPNP_OK ||
+	    capos_timer_now_params_init_root(&b, &root) != CAPNP_OK)
+		return CAPOS_E_MALFORMED;
+	struct capos_sqe e = {.opcode = CAPOS_OP_CALL,
+			      .method = CAPOS_TIMER_NOW,
+			      .target = timer,
+			      .params_addr = (uint64_t)(uintptr_t)params,
+			      .params_len = b.used,
+			      .result_addr = (uint64_t)(uintptr_t)result,
+			      .result_len = sizeof(result)};
+	struct capos_cqe c;
+	int32_t st = capos_submit(r, &e, &c);
+	if (st != CAPOS_OK)
+		return st;
+	if (capnp_get_root(result, c.result_len, &root) != CAPNP_OK ||
+	    capos_timer_now_results_get_ns(result, c.result_len, &root, ns) != CAPNP_OK)
+		return CAPOS_E_BAD_RESULT;
+	return CAPOS_OK;
+}
+
+int32_t timer_sleep(struct capos_ring *r, struct capos_handle timer, uint64_t ns)
+{
+	uint64_t params[2];
+	struct capnp_builder b;
+	struct capnp_struct root;
+	if (capnp_builder_init(&b, params, sizeof(params)) != CAPNP_OK ||
+	    capos_timer_sleep_params_init_root(&b, &root) != CAPNP_OK ||
+	    capos_timer_sleep_params_set_ns(&b, &root, ns) != CAPNP_OK)
+		return CAPOS_E_MALFORMED;
+	return capos_call(r, timer, CAPOS_TIMER_SLEEP, params, b.used, 0, 0);
+}
+
+char *fmt_u64(char *buf, uint64_t v)
+{
+	char tmp[21];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (int i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return buf;
+}

@@ -23,4 +23,11 @@ int32_t capos_release(struct capos_ring *r, struct capos_handle target);
 /* console_write_line: Console.writeLine(text). */
 int32_t console_write_line(struct capos_ring *r, struct capos_handle console, const char *text);
 
+/* timer_now / timer_sleep: Timer.now and Timer.sleep. */
+int32_t timer_now(struct capos_ring *r, struct capos_handle timer, uint64_t *ns);
+int32_t timer_sleep(struct capos_ring *r, struct capos_handle timer, uint64_t ns);
+
+/* fmt_u64: decimal digits of v into buf (at least 21 bytes); returns buf. */
+char *fmt_u64(char *buf, uint64_t v);
+
 #endif
