@@ -17,10 +17,13 @@ static const char *test_clock(void)
 	}
 	if (strcmp(clock_source(), "pit") != 0)
 		return NULL;
-	uint64_t pit_us = clock_pit_measure_us(5000);
-	if (pit_us < 4500 || pit_us > 5500)
-		return "5 ms by the TSC is not 5 ms by the PIT";
-	return NULL;
+	/* Up to three tries: a descheduled vCPU can miss a PIT wrap (see clock.c). */
+	for (int i = 0; i < 3; i++) {
+		uint64_t pit_us = clock_pit_measure_us(5000);
+		if (pit_us >= 4500 && pit_us <= 5500)
+			return NULL;
+	}
+	return "5 ms by the TSC is not 5 ms by the PIT";
 }
 
 static const char *test_fmt(void)
