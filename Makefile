@@ -52,7 +52,7 @@ FORMAT_SRCS = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h' 2>/dev/
 .SECONDEXPANSION:
 
 .PHONY: all kernel iso run debug test deps check-format format host-tests smoke \
-	bench-boot bench-irq fuzz clean generated-code generated-code-check
+	bench-boot bench-irq bench-ring fuzz clean generated-code generated-code-check
 all: kernel
 
 deps:
@@ -161,6 +161,9 @@ $(BUILD)/manifest/%.bin: manifests/%.manifest tools/mkmanifest.py include/capos/
 
 bench-irq: deps kernel
 	@python3 tools/bench_irq.py
+
+bench-ring: deps kernel
+	@python3 tools/bench_ring.py
 
 fuzz: deps
 	@bash tools/fuzz.sh $${FUZZ_SECONDS:-60}

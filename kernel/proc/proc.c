@@ -37,7 +37,13 @@ void proc_init(void)
 {
 	uint32_t a, b, c, d;
 	syscall_init_cpu();
-	cpuid(7, 0, &a, &b, &c, &d);
+	/* Leaf 7 only when the CPU has it: a higher leaf than the maximum returns
+	 * another leaf's data on Intel CPUs (SDM 2A, CPUID). */
+	cpuid(0, 0, &a, &b, &c, &d);
+	if (a >= 7)
+		cpuid(7, 0, &a, &b, &c, &d);
+	else
+		b = 0;
 	uint64_t cr4 = read_cr4();
 	if (b & (1u << 7))
 		cr4 |= CR4_SMEP; /* SDM 3A §4.6: no kernel execution of user pages */
