@@ -61,6 +61,12 @@ static size_t roots_from_namespace(struct pci_root *roots)
 			continue;
 		}
 		roots[n++] = (struct pci_root){h->segment, h->base_bus, h->bus_start, h->bus_end};
+		kprintf("pci: %s ecam=0x%llx bus=%02x-%02x", h->path,
+			(unsigned long long)h->ecam_base, h->bus_start, h->bus_end);
+		for (unsigned k = 0; k < h->nmem; k++)
+			kprintf(" mem=0x%llx/0x%llx%s", (unsigned long long)h->mem[k].base,
+				(unsigned long long)h->mem[k].len, h->mem[k].prefetch ? ",pf" : "");
+		kprintf("\n");
 	}
 	return n;
 }

@@ -371,3 +371,75 @@ enum aml_res_status aml_res_bus_range(const uint8_t *tmpl, size_t len, uint8_t *
 	}
 	return AML_RES_CORRUPT; /* no End Tag */
 }
+
+#define RES_TYPE_MEM	0
+#define RES_MEM_TYPE_PF 0x06 /* Type Specific Flags bits 2:1: 3 prefetchable, 2 cacheable */
+
+/* Reads one memory window from an address space descriptor body (layout as in
+ * bus_descriptor). */
+static enum aml_res_status mem_descriptor(uint8_t name, const uint8_t *d, size_t dlen,
+					  struct aml_mem_window *w)
+{
+	size_t sz, first;
+	switch (name) {
+	case RES_WORD_ADDR:
+		sz = 2, first = 3;
+		break;
+	case RES_DWORD_ADDR:
+		sz = 4, first = 3;
+		break;
+	case RES_QWORD_ADDR:
+		sz = 8, first = 3;
+		break;
+	case RES_EXT_ADDR:
+		sz = 8, first = 5;
+		break;
+	default:
+		return AML_RES_NONE;
+	}
+	if (dlen < first + 5 * sz + (name == RES_EXT_ADDR ? 8 : 0))
+		return AML_RES_CORRUPT;
+	if (d[0] != RES_TYPE_MEM)
+		return AML_RES_NONE;
+	uint64_t min = le_at(d + first + sz, sz);
+	uint64_t length = le_at(d + first + 4 * sz, sz);
+	if (length == 0 || min + length < min)
+		return AML_RES_NONE;
+	w->base = min;
+	w->len = length;
+	w->prefetch = ((d[2] & RES_MEM_TYPE_PF) >> 1) >= 2;
+	return AML_RES_FOUND;
+}
+
+enum aml_res_status aml_res_mem_windows(const uint8_t *tmpl, size_t len, struct aml_mem_window *out,
+					size_t max, size_t *n)
+{
+	size_t i = 0;
+	*n = 0;
+	while (i < len) {
+		uint8_t tag = tmpl[i];
+		size_t dlen;
+		if ((tag & RES_LARGE) == 0) {
+			dlen = RES_SMALL_LEN(tag);
+			if (dlen > len - i - 1)
+				return AML_RES_CORRUPT;
+			if (RES_SMALL_NAME(tag) == RES_SMALL_END)
+				return *n ? AML_RES_FOUND : AML_RES_NONE;
+			i += 1 + dlen;
+			continue;
+		}
+		if (len - i < 3)
+			return AML_RES_CORRUPT;
+		dlen = le_at(tmpl + i + 1, 2);
+		if (dlen > len - i - 3)
+			return AML_RES_CORRUPT;
+		struct aml_mem_window w;
+		enum aml_res_status s = mem_descriptor(RES_LARGE_NAME(tag), tmpl + i + 3, dlen, &w);
+		if (s == AML_RES_CORRUPT)
+			return s;
+		if (s == AML_RES_FOUND && *n < max)
+			out[(*n)++] = w;
+		i += 3 + dlen;
+	}
+	return AML_RES_CORRUPT; /* no End Tag */
+}

@@ -154,4 +154,17 @@ enum aml_res_status {
 enum aml_res_status aml_res_bus_range(const uint8_t *tmpl, size_t len, uint8_t *start,
 				      uint8_t *end);
 
+/* A memory window of a host bridge's _CRS: Word/DWord/QWord/Extended Address
+ * Space Descriptors of resource type 0 (§6.4.3.5). */
+struct aml_mem_window {
+	uint64_t base;
+	uint64_t len;
+	bool prefetch; /* Type Specific Flags MEM_TYPE: cacheable or prefetchable (§6.4.3.5.4) */
+};
+
+/* aml_res_mem_windows: walks the template like aml_res_bus_range and stores up to max
+ * memory windows with a non-zero length and no wrap in out[], *n of them. */
+enum aml_res_status aml_res_mem_windows(const uint8_t *tmpl, size_t len, struct aml_mem_window *out,
+					size_t max, size_t *n);
+
 #endif

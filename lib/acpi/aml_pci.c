@@ -26,6 +26,8 @@ struct facts {
 	bool has_hid, has_cid, has_seg, has_bbn, has_crs, has_bus, has_cba;
 	uint64_t seg, bbn, cba;
 	uint8_t bus_start, bus_end;
+	struct aml_mem_window mem[ACPI_PCI_HOST_MEM_MAX];
+	size_t nmem;
 };
 
 struct walk {
@@ -140,6 +142,8 @@ static void note(struct walk *w, const struct aml_reader *r, size_t at, struct f
 		case AML_RES_NONE:
 			break;
 		}
+		aml_res_mem_windows(r->aml + v->off, v->len, f->mem, ACPI_PCI_HOST_MEM_MAX,
+				    &f->nmem);
 	}
 }
 
@@ -163,6 +167,10 @@ static void merge(struct acpi_pci_host *h, const struct facts *f)
 	if (f->has_cba && !h->has_ecam) {
 		h->has_ecam = true;
 		h->ecam_base = f->cba;
+	}
+	if (f->nmem != 0 && h->nmem == 0) {
+		memcpy(h->mem, f->mem, f->nmem * sizeof(f->mem[0]));
+		h->nmem = (uint8_t)f->nmem;
 	}
 }
 

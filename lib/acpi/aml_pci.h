@@ -27,6 +27,8 @@
 #define ACPI_PCI_HOST_PATH_LEN AML_PATH_STR_LEN
 
 /* One host bridge. Each has_* says whether that object was found with a usable value. */
+#define ACPI_PCI_HOST_MEM_MAX 4
+
 struct acpi_pci_host {
 	char path[ACPI_PCI_HOST_PATH_LEN]; /* "\_SB_.PCI0"; "" when too deep to name */
 	bool pcie;			   /* PNP0A08 in _HID or _CID (else PNP0A03 only) */
@@ -39,6 +41,8 @@ struct acpi_pci_host {
 	uint8_t bus_start;  /* the _CRS range, else [base_bus, 0xff] */
 	uint8_t bus_end;
 	uint64_t ecam_base; /* _CBA: as an MCFG base, bus b at ecam_base + (b << 20) */
+	struct aml_mem_window mem[ACPI_PCI_HOST_MEM_MAX]; /* _CRS memory windows */
+	uint8_t nmem;
 };
 
 /* Results of one or more walks, in the caller's array. */

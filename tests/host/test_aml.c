@@ -101,6 +101,12 @@ static void test_microvm(void **state)
 	assert_int_equal(hosts[0].bus_end, 0xff);
 	assert_true(hosts[0].has_ecam);
 	assert_int_equal(hosts[0].ecam_base, 0xe0000000u);
+	/* _CRS memory windows: 32-bit and 64-bit, as QEMU's microvm declares them. */
+	assert_int_equal(hosts[0].nmem, 2);
+	assert_int_equal(hosts[0].mem[0].base, 0xc0000000u);
+	assert_int_equal(hosts[0].mem[0].len, 0x20000000u);
+	assert_int_equal(hosts[0].mem[1].base, 0xc000000000ull);
+	assert_int_equal(hosts[0].mem[1].len, 0x4000000000ull);
 	free(body);
 }
 
