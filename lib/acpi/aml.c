@@ -297,17 +297,22 @@ static uint64_t le_at(const uint8_t *p, size_t n)
 	return v;
 }
 
-/* Checks one large descriptor (its data is d[0..dlen)) for a bus number range. */
-static enum aml_res_status bus_descriptor(uint8_t name, const uint8_t *d, size_t dlen,
-					  uint8_t *start, uint8_t *end)
+/* One address space descriptor (§6.4.3.5.1-4), decoded. */
+struct addr_desc {
+	uint8_t type;	    /* Resource Type: 0 memory, 1 I/O, 2 bus numbers */
+	uint8_t type_flags; /* Type Specific Flags */
+	uint64_t min, max, len;
+};
+
+/* Decodes large descriptor `name` with data d[0..dlen): Resource Type, General
+ * Flags, Type Specific Flags, then _GRA, _MIN, _MAX, _TRA, _LEN of w bytes each;
+ * the Extended form has a Revision ID and a reserved byte before them and a
+ * type-specific attribute after. Optional resource source fields may follow,
+ * hence "at least". AML_RES_NONE for a descriptor of another kind. */
+static enum aml_res_status addr_descriptor(uint8_t name, const uint8_t *d, size_t dlen,
+					   struct addr_desc *out)
 {
 	size_t w, first;
-	uint64_t min, max;
-
-	/* §6.4.3.5.1-4: Resource Type, General Flags, Type Specific Flags, then
-	 * _GRA, _MIN, _MAX, _TRA, _LEN of w bytes each; the Extended form has a
-	 * Revision ID and a reserved byte before them and a type-specific attribute
-	 * after. Optional resource source fields may follow, hence "at least". */
 	switch (name) {
 	case RES_WORD_ADDR:
 		w = 2, first = 3;
@@ -326,32 +331,30 @@ static enum aml_res_status bus_descriptor(uint8_t name, const uint8_t *d, size_t
 	}
 	if (dlen < first + 5 * w + (name == RES_EXT_ADDR ? 8 : 0))
 		return AML_RES_CORRUPT;
-	if (d[0] != RES_TYPE_BUS)
-		return AML_RES_NONE;
-	min = le_at(d + first + w, w);
-	max = le_at(d + first + 2 * w, w);
-	if (min > max || max > 0xff)
-		return AML_RES_CORRUPT;
-	*start = (uint8_t)min;
-	*end = (uint8_t)max;
+	out->type = d[0];
+	out->type_flags = d[2];
+	out->min = le_at(d + first + w, w);
+	out->max = le_at(d + first + 2 * w, w);
+	out->len = le_at(d + first + 4 * w, w);
 	return AML_RES_FOUND;
 }
 
-enum aml_res_status aml_res_bus_range(const uint8_t *tmpl, size_t len, uint8_t *start, uint8_t *end)
+/* Walks a resource template up to its End Tag, calling visit for each address
+ * space descriptor; stops early when visit returns AML_RES_CORRUPT. */
+static enum aml_res_status
+res_walk(const uint8_t *tmpl, size_t len,
+	 enum aml_res_status (*visit)(void *ctx, const struct addr_desc *), void *ctx)
 {
-	bool found = false;
 	size_t i = 0;
-
 	while (i < len) {
 		uint8_t tag = tmpl[i];
 		size_t dlen;
-
 		if ((tag & RES_LARGE) == 0) {
 			dlen = RES_SMALL_LEN(tag);
 			if (dlen > len - i - 1)
 				return AML_RES_CORRUPT;
 			if (RES_SMALL_NAME(tag) == RES_SMALL_END)
-				return found ? AML_RES_FOUND : AML_RES_NONE;
+				return AML_RES_FOUND;
 			i += 1 + dlen;
 			continue;
 		}
@@ -360,86 +363,68 @@ enum aml_res_status aml_res_bus_range(const uint8_t *tmpl, size_t len, uint8_t *
 		dlen = le_at(tmpl + i + 1, 2);
 		if (dlen > len - i - 3)
 			return AML_RES_CORRUPT;
-		if (!found) {
-			enum aml_res_status s =
-			    bus_descriptor(RES_LARGE_NAME(tag), tmpl + i + 3, dlen, start, end);
-			if (s == AML_RES_CORRUPT)
-				return s;
-			found = s == AML_RES_FOUND;
-		}
+		struct addr_desc a;
+		enum aml_res_status s =
+		    addr_descriptor(RES_LARGE_NAME(tag), tmpl + i + 3, dlen, &a);
+		if (s == AML_RES_CORRUPT ||
+		    (s == AML_RES_FOUND && visit(ctx, &a) == AML_RES_CORRUPT))
+			return AML_RES_CORRUPT;
 		i += 3 + dlen;
 	}
 	return AML_RES_CORRUPT; /* no End Tag */
 }
 
+struct bus_ctx {
+	bool found;
+	uint8_t *start, *end;
+};
+
+static enum aml_res_status visit_bus(void *ctx, const struct addr_desc *a)
+{
+	struct bus_ctx *b = ctx;
+	if (b->found || a->type != RES_TYPE_BUS)
+		return AML_RES_NONE;
+	if (a->min > a->max || a->max > 0xff)
+		return AML_RES_CORRUPT;
+	*b->start = (uint8_t)a->min;
+	*b->end = (uint8_t)a->max;
+	b->found = true;
+	return AML_RES_FOUND;
+}
+
+enum aml_res_status aml_res_bus_range(const uint8_t *tmpl, size_t len, uint8_t *start, uint8_t *end)
+{
+	struct bus_ctx b = {false, start, end};
+	if (res_walk(tmpl, len, visit_bus, &b) == AML_RES_CORRUPT)
+		return AML_RES_CORRUPT;
+	return b.found ? AML_RES_FOUND : AML_RES_NONE;
+}
+
 #define RES_TYPE_MEM	0
 #define RES_MEM_TYPE_PF 0x06 /* Type Specific Flags bits 2:1: 3 prefetchable, 2 cacheable */
 
-/* Reads one memory window from an address space descriptor body (layout as in
- * bus_descriptor). */
-static enum aml_res_status mem_descriptor(uint8_t name, const uint8_t *d, size_t dlen,
-					  struct aml_mem_window *w)
+struct mem_ctx {
+	struct aml_mem_window *out;
+	size_t max, *n;
+};
+
+static enum aml_res_status visit_mem(void *ctx, const struct addr_desc *a)
 {
-	size_t sz, first;
-	switch (name) {
-	case RES_WORD_ADDR:
-		sz = 2, first = 3;
-		break;
-	case RES_DWORD_ADDR:
-		sz = 4, first = 3;
-		break;
-	case RES_QWORD_ADDR:
-		sz = 8, first = 3;
-		break;
-	case RES_EXT_ADDR:
-		sz = 8, first = 5;
-		break;
-	default:
+	struct mem_ctx *m = ctx;
+	if (a->type != RES_TYPE_MEM || a->len == 0 || a->min + a->len < a->min || *m->n >= m->max)
 		return AML_RES_NONE;
-	}
-	if (dlen < first + 5 * sz + (name == RES_EXT_ADDR ? 8 : 0))
-		return AML_RES_CORRUPT;
-	if (d[0] != RES_TYPE_MEM)
-		return AML_RES_NONE;
-	uint64_t min = le_at(d + first + sz, sz);
-	uint64_t length = le_at(d + first + 4 * sz, sz);
-	if (length == 0 || min + length < min)
-		return AML_RES_NONE;
-	w->base = min;
-	w->len = length;
-	w->prefetch = ((d[2] & RES_MEM_TYPE_PF) >> 1) >= 2;
+	m->out[*m->n] =
+	    (struct aml_mem_window){a->min, a->len, ((a->type_flags & RES_MEM_TYPE_PF) >> 1) >= 2};
+	(*m->n)++;
 	return AML_RES_FOUND;
 }
 
 enum aml_res_status aml_res_mem_windows(const uint8_t *tmpl, size_t len, struct aml_mem_window *out,
 					size_t max, size_t *n)
 {
-	size_t i = 0;
+	struct mem_ctx m = {out, max, n};
 	*n = 0;
-	while (i < len) {
-		uint8_t tag = tmpl[i];
-		size_t dlen;
-		if ((tag & RES_LARGE) == 0) {
-			dlen = RES_SMALL_LEN(tag);
-			if (dlen > len - i - 1)
-				return AML_RES_CORRUPT;
-			if (RES_SMALL_NAME(tag) == RES_SMALL_END)
-				return *n ? AML_RES_FOUND : AML_RES_NONE;
-			i += 1 + dlen;
-			continue;
-		}
-		if (len - i < 3)
-			return AML_RES_CORRUPT;
-		dlen = le_at(tmpl + i + 1, 2);
-		if (dlen > len - i - 3)
-			return AML_RES_CORRUPT;
-		struct aml_mem_window w;
-		enum aml_res_status s = mem_descriptor(RES_LARGE_NAME(tag), tmpl + i + 3, dlen, &w);
-		if (s == AML_RES_CORRUPT)
-			return s;
-		if (s == AML_RES_FOUND && *n < max)
-			out[(*n)++] = w;
-		i += 3 + dlen;
-	}
-	return AML_RES_CORRUPT; /* no End Tag */
+	if (res_walk(tmpl, len, visit_mem, &m) == AML_RES_CORRUPT)
+		return AML_RES_CORRUPT;
+	return *n ? AML_RES_FOUND : AML_RES_NONE;
 }
