@@ -3,6 +3,7 @@
 #include "acpi.h"
 #include "lib/acpi/aml_pci.h"
 #include "pcicfg.h"
+#include "pci_assign.h"
 #include "core/console.h"
 #include "core/diag.h"
 #include "core/spinlock.h"
@@ -39,9 +40,11 @@ static size_t roots_from_mcfg(struct pci_root *roots)
 
 /* ECAM windows from host bridges the DSDT/SSDTs describe with _CBA (PCI Firmware
  * Spec 3.2 §4.1.5), for machines with no MCFG (QEMU microvm with PCIe). */
+static struct acpi_pci_host hosts[PCI_MAX_ROOTS];
+static size_t nhosts;
+
 static size_t roots_from_namespace(struct pci_root *roots)
 {
-	static struct acpi_pci_host hosts[PCI_MAX_ROOTS];
 	struct acpi_pci_host_list list;
 	const struct acpi_info *ai = acpi_get();
 	size_t n = 0;
@@ -49,6 +52,7 @@ static size_t roots_from_namespace(struct pci_root *roots)
 		return 0;
 	acpi_pci_host_list_init(&list, hosts, PCI_MAX_ROOTS);
 	acpi_find_pci_hosts(&ai->tables, &list);
+	nhosts = list.count;
 	for (size_t i = 0; i < list.count && n < PCI_MAX_ROOTS; i++) {
 		const struct acpi_pci_host *h = &hosts[i];
 		if (!h->has_ecam)
@@ -90,6 +94,16 @@ bool pci_init(void)
 		return false;
 	}
 	enum pci_status st = pci_enumerate(access, roots, nroots, &table);
+	/* Without firmware (hosts from the DSDT), place what nobody placed and look
+	 * again, so the table shows the BARs as they now are. */
+	unsigned placed = 0;
+	for (size_t i = 0; i < nhosts && (st == PCI_OK || st == PCI_ERR_TRUNCATED); i++)
+		if (hosts[i].has_ecam)
+			placed += pci_assign_bars(&table, &hosts[i]);
+	if (placed != 0) {
+		kprintf("pci: placed %u BARs the firmware left unassigned\n", placed);
+		st = pci_enumerate(access, roots, nroots, &table);
+	}
 	if (st != PCI_OK && st != PCI_ERR_TRUNCATED) {
 		kprintf("pci: enumeration failed: %s\n", pci_status_str(st));
 		access = NULL;
