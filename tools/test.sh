@@ -72,6 +72,18 @@ if ls tests/fuzz/fuzz_*.c >/dev/null 2>&1; then
 	done
 fi
 
+if ls tests/stress/*.c >/dev/null 2>&1; then
+	echo "== stress (ThreadSanitizer)"
+	for t in tests/stress/*.c; do
+		n=$(basename "$t" .c)
+		mkdir -p build/stress
+		clang -std=gnu11 -DCAPOS_HOST -I. -Iinclude -O1 -g -fsanitize=thread "$t" \
+			$(find lib/ring -name '*.c') lib/fmt.c tests/host/hooks_host.c -lpthread \
+			-o "build/stress/$n" && timeout 300 "build/stress/$n"
+		record "$n" $?
+	done
+fi
+
 if ls tests/model/*.pml >/dev/null 2>&1; then
 	echo "== models (spin)"
 	for m in tests/model/*.pml; do
