@@ -95,4 +95,7 @@ interface BootManifest {
   serviceCount @0 () -> (count :UInt32);
   # The services init spawns (init itself is not one of them).
   service @1 (index :UInt32) -> (service :ServiceInfo);
+  initCapName @2 (index :UInt32) -> (name :Text);
+  # The name of init's own capability in slot index (init holds its grants in
+  # manifest order), so init can resolve CapInfo.from; empty past the last.
 }

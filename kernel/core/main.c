@@ -47,14 +47,16 @@ static const char *const known_keys[] = {"poweroff", "selftest", "diag", "manife
 
 /* `run=a,b`: starts the bundled programs a and b (no capabilities yet) and runs
  * them to completion. */
-static void run_programs(const char *list, size_t len)
+static void run_programs(const char *list, size_t len, bool init)
 {
 	const char *cur = list, *item;
 	size_t n;
 	uint64_t f0, u0, r0, t0, f1, u1, r1, t1, hb0, hp0, hb1, hp1;
 	frames_stats(&f0, &u0, &r0, &t0);
 	heap_stats(&hb0, &hp0);
-	while (cmdline_list_next(&cur, list + len, &item, &n)) {
+	if (init && !boot_manifest_start_init())
+		kprintf("capos: init did not start\n");
+	while (list != NULL && cmdline_list_next(&cur, list + len, &item, &n)) {
 		char name[PROC_NAME_MAX];
 		if (n == 0 || n >= sizeof(name)) {
 			kprintf("run: bad program name\n");
@@ -178,8 +180,12 @@ void kmain(uint32_t magic, uint64_t info_phys)
 		kprintf("capos: bad boot input: manifest\n");
 		kernel_stop(STOP_BAD_BOOT);
 	}
-	if (cmdline_find(boot_info.cmdline, "run", &val, &vlen))
-		run_programs(val, vlen);
+	bool init = cmdline_find(boot_info.cmdline, "manifest", NULL, NULL);
+	const char *run = NULL;
+	size_t runlen = 0;
+	bool have_run = cmdline_find(boot_info.cmdline, "run", &run, &runlen);
+	if (init || have_run)
+		run_programs(have_run ? run : NULL, runlen, init);
 	if (cmdline_find(boot_info.cmdline, "poweroff", NULL, NULL))
 		kernel_stop(failed ? STOP_SELFTEST_FAIL : STOP_OK);
 	diag_prompt();

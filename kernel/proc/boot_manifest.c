@@ -3,8 +3,64 @@
 #include "bundle.h"
 #include "core/console.h"
 #include "lib/manifest/manifest.h"
+#include "capos/gen/capos_schema.h"
+#include "obj/kobj.h"
+#include "proc.h"
 
 static struct manifest boot_manifest;
+static bool checked;
+
+const struct manifest *boot_manifest_get(void)
+{
+	return checked ? &boot_manifest : NULL;
+}
+
+/* The kernel object behind an interface init may be granted, or false when this
+ * kernel does not provide it yet. */
+static bool init_object(uint64_t iface, void **obj, uint16_t *type)
+{
+	switch (iface) {
+	case CAPOS_IFACE_CONSOLE:
+		*obj = &kobj_console, *type = KOBJ_CONSOLE;
+		return true;
+	case CAPOS_IFACE_TIMER:
+		*obj = &kobj_timer, *type = KOBJ_TIMER;
+		return true;
+	case CAPOS_IFACE_PROCESS_SPAWNER:
+		*obj = &kobj_spawner, *type = KOBJ_SPAWNER;
+		return true;
+	case CAPOS_IFACE_BOOT_MANIFEST:
+		*obj = &kobj_bootmanifest, *type = KOBJ_BOOTMANIFEST;
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool boot_manifest_start_init(void)
+{
+	struct manifest_service init;
+	struct manifest_grant g;
+	void *obj;
+	uint16_t type;
+	manifest_service(&boot_manifest, 0, &init);
+	struct proc *p = proc_create("init", init.binary_name);
+	if (p == NULL)
+		return false;
+	for (uint32_t i = 0; i < init.grant_count; i++) {
+		struct capos_handle h;
+		manifest_grant(&boot_manifest, 0, i, &g);
+		if (!init_object(g.iface, &obj, &type) ||
+		    cap_install(&p->caps, obj, type, g.iface, &h) != CAP_OK || h.slot != i) {
+			kprintf("manifest: init grant '%s' (%s) could not be installed\n", g.name,
+				g.iface_name);
+			proc_abandon(p);
+			return false;
+		}
+	}
+	proc_start(p);
+	return true;
+}
 
 bool boot_manifest_check(const char *name, size_t len)
 {
@@ -32,6 +88,19 @@ bool boot_manifest_check(const char *name, size_t len)
 		return false;
 	struct manifest_service init;
 	manifest_service(&boot_manifest, 0, &init);
+	for (uint32_t i = 0; i < init.grant_count; i++) {
+		struct manifest_grant g;
+		void *obj;
+		uint16_t type;
+		manifest_grant(&boot_manifest, 0, i, &g);
+		if (!init_object(g.iface, &obj, &type)) {
+			kprintf("manifest: %s: init grant '%s' is a %s, which this kernel does not "
+				"provide yet\n",
+				e->name, g.name, g.iface_name);
+			return false;
+		}
+	}
+	checked = true;
 	kprintf("manifest: %s ok: %u binaries, %u services besides init (init: %s with %u "
 		"capabilities)\n",
 		e->name, boot_manifest.binary_count, boot_manifest.service_count - 1u,

@@ -11,4 +11,14 @@
  * `manifest: ...`) for anything wrong: the caller stops the boot. */
 bool boot_manifest_check(const char *name, size_t len);
 
+struct manifest;
+
+/* boot_manifest_get: the checked manifest, or NULL before a successful check. */
+const struct manifest *boot_manifest_get(void);
+
+/* boot_manifest_start_init: creates init with exactly the capabilities the
+ * manifest grants it (in manifest order: slot i is grant i) and starts it.
+ * false (reason printed) when that fails; nothing is left half-created. */
+bool boot_manifest_start_init(void);
+
 #endif

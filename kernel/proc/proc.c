@@ -29,7 +29,7 @@ static int last_picked = -1;
 static spinlock_t sched_lock = SPINLOCK_INIT;
 static uint64_t switches, preemptions;
 static uint64_t cpu_runs[MAX_CPUS];
-static int sleepers; /* processes blocked in Timer.sleep */
+static int waiters; /* processes blocked in proc_block_current */
 
 extern char thread_start[];
 
@@ -77,7 +77,7 @@ static void free_frame(uint64_t pa)
 static void release_cap(void *ctx, const struct cap_ref *ref)
 {
 	(void)ctx;
-	(void)ref; /* the console is a singleton: nothing to tear down */
+	kobj_unref(ref->obj, ref->type); /* the objects' teardown hook */
 }
 
 static void proc_destroy(struct proc *p)
@@ -135,7 +135,35 @@ static bool load_image(struct proc *p, const struct bundle_entry *b, uint64_t *e
 	return true;
 }
 
+static struct proc *spawn(const char *name, const char *binary, bool default_caps, bool start);
+static void kick_others(void);
+
 struct proc *proc_spawn(const char *name, const char *binary)
+{
+	return spawn(name, binary, true, true);
+}
+
+struct proc *proc_create(const char *name, const char *binary)
+{
+	return spawn(name, binary, false, false);
+}
+
+void proc_start(struct proc *p)
+{
+	uint64_t fl = spin_lock_irqsave(&sched_lock);
+	p->state = PROC_READY;
+	spin_unlock_irqrestore(&sched_lock, fl);
+	kick_others();
+}
+
+void proc_abandon(struct proc *p)
+{
+	uint64_t fl = spin_lock_irqsave(&sched_lock);
+	proc_destroy(p);
+	spin_unlock_irqrestore(&sched_lock, fl);
+}
+
+static struct proc *spawn(const char *name, const char *binary, bool default_caps, bool start)
 {
 	const struct bundle_entry *b = bundle_find(binary);
 	struct proc *p = NULL;
@@ -179,9 +207,10 @@ struct proc *proc_spawn(const char *name, const char *binary)
 	 * timer (slot 1). */
 	struct capos_handle console;
 	struct capos_handle timer;
-	if (cap_install(&p->caps, &kobj_console, KOBJ_CONSOLE, CAPOS_IFACE_CONSOLE, &console) !=
-		CAP_OK ||
-	    cap_install(&p->caps, &kobj_timer, KOBJ_TIMER, CAPOS_IFACE_TIMER, &timer) != CAP_OK)
+	if (default_caps &&
+	    (cap_install(&p->caps, &kobj_console, KOBJ_CONSOLE, CAPOS_IFACE_CONSOLE, &console) !=
+		 CAP_OK ||
+	     cap_install(&p->caps, &kobj_timer, KOBJ_TIMER, CAPOS_IFACE_TIMER, &timer) != CAP_OK))
 		goto fail;
 	if (!frame_alloc_contig(KSTACK_FRAMES, PAGE_SIZE, &p->kstack_phys))
 		goto fail;
@@ -208,7 +237,8 @@ struct proc *proc_spawn(const char *name, const char *binary)
 	p->saved_rsp = (uint64_t)(uintptr_t)sp;
 	uint64_t fl = spin_lock_irqsave(&sched_lock);
 	p->pid = next_pid++;
-	p->state = PROC_READY;
+	if (start)
+		p->state = PROC_READY;
 	spin_unlock_irqrestore(&sched_lock, fl);
 	kprintf("proc: %s pid %d started (%s, %llu pages)\n", p->name, p->pid, binary,
 		(unsigned long long)p->frames);
@@ -282,15 +312,27 @@ void proc_exit_current(int status)
 	__builtin_unreachable();
 }
 
-void proc_sleep_current(uint64_t ns)
+void proc_block_current(bool (*fn)(void *arg), void *arg)
 {
 	struct percpu *cpu = this_cpu();
 	struct proc *p = cpu->proc;
-	uint64_t now = clock_ns();
 	__asm__ volatile("cli");
-	p->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
-	p->sleeping = true;
+	p->wait_arg = arg;
+	p->wait_fn = fn; /* the scheduler makes it BLOCKED once off this stack */
 	context_switch(&p->saved_rsp, cpu->sched_rsp);
+}
+
+static bool deadline_passed(void *arg)
+{
+	return clock_ns() >= *(const uint64_t *)arg;
+}
+
+void proc_sleep_current(uint64_t ns)
+{
+	struct proc *p = this_cpu()->proc;
+	uint64_t now = clock_ns();
+	p->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+	proc_block_current(deadline_passed, &p->wake_at);
 }
 
 /* Takes the next READY process, round robin, or NULL; wakes sleepers whose
@@ -299,14 +341,13 @@ static struct proc *pick(void)
 {
 	struct proc *p = NULL;
 	uint64_t fl = spin_lock_irqsave(&sched_lock);
-	if (sleepers > 0) {
-		uint64_t now = clock_ns();
+	if (waiters > 0) {
 		for (int i = 0; i < PROC_MAX; i++)
-			if (procs[i].state == PROC_BLOCKED && procs[i].sleeping &&
-			    now >= procs[i].wake_at) {
-				procs[i].sleeping = false;
+			if (procs[i].state == PROC_BLOCKED && procs[i].wait_fn != NULL &&
+			    procs[i].wait_fn(procs[i].wait_arg)) {
+				procs[i].wait_fn = NULL;
 				procs[i].state = PROC_READY;
-				sleepers--;
+				waiters--;
 			}
 	}
 	for (int k = 1; k <= PROC_MAX && p == NULL; k++) {
@@ -339,13 +380,21 @@ static void run(struct proc *p)
 	write_cr3(paging_kernel_pml4());
 	cpu->proc = NULL;
 	uint64_t fl = spin_lock_irqsave(&sched_lock);
+	if (p->exited && p->handle != NULL) {
+		p->handle->status = p->exit_status;
+		p->handle->reason =
+		    p->faulted ? CAPOS_EXIT_REASON_FAULTED : CAPOS_EXIT_REASON_EXITED;
+		__atomic_store_n(&p->handle->ended, true, __ATOMIC_RELEASE);
+		kobj_unref(p->handle, KOBJ_PROCHANDLE);
+		p->handle = NULL;
+	}
 	if (p->exited) {
 		/* The exit status was reported; nothing waits for it yet, so all of
 		 * the process goes back now (ProcessHandle.wait will keep zombies). */
 		proc_destroy(p);
-	} else if (p->sleeping) {
+	} else if (p->wait_fn != NULL) {
 		p->state = PROC_BLOCKED;
-		sleepers++;
+		waiters++;
 	} else if (p->preempted) {
 		preemptions++;
 		p->state = PROC_READY;
@@ -358,7 +407,7 @@ static void run(struct proc *p)
  * one-shot timer makes sure someone looks at the clock again. */
 static void idle(void)
 {
-	if (__atomic_load_n(&sleepers, __ATOMIC_RELAXED) > 0)
+	if (__atomic_load_n(&waiters, __ATOMIC_RELAXED) > 0)
 		lapic_timer_oneshot(1000);
 	__asm__ volatile("sti; hlt; cli" : : : "memory");
 }

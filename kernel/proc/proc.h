@@ -45,20 +45,35 @@ struct proc {
 	struct cap_ledger ledger;
 	int exit_status;
 	bool faulted;
-	bool exited;	/* set by the process's own CPU; the scheduler reaps it */
-	bool preempted; /* likewise: back to READY once off its stack */
-	bool sleeping;	/* blocked in Timer.sleep until wake_at */
-	uint64_t wake_at;
-	uint64_t frames; /* user frames charged to this process */
+	bool exited;		    /* set by the process's own CPU; the scheduler reaps it */
+	bool preempted;		    /* likewise: back to READY once off its stack */
+	bool (*wait_fn)(void *arg); /* blocked until wait_fn(wait_arg) is true */
+	void *wait_arg;
+	uint64_t wake_at;	    /* Timer.sleep's deadline (its wait_arg) */
+	struct proc_handle *handle; /* the ProcessHandle object, if spawned with one */
+	uint64_t frames;	    /* user frames charged to this process */
 };
 
 /* proc_init: the process table and SYSCALL on this CPU. */
 void proc_init(void);
 
+struct proc_handle;
+
 /* proc_spawn: a new process running the bundled binary `binary`; NULL (reason
  * printed) when the binary is unknown or invalid, or memory ran out: nothing
  * is half-created. */
 struct proc *proc_spawn(const char *name, const char *binary);
+
+/* proc_create: like proc_spawn but with an empty cap table and not yet
+ * runnable: the caller installs its capabilities, then proc_start (or
+ * proc_abandon to undo it all). */
+struct proc *proc_create(const char *name, const char *binary);
+void proc_start(struct proc *p);
+void proc_abandon(struct proc *p);
+
+/* proc_block_current: blocks the running process until fn(arg) is true (checked
+ * by every CPU's scheduler, at least every millisecond while anyone waits). */
+void proc_block_current(bool (*fn)(void *arg), void *arg);
 
 /* sched_init: the timer and reschedule handlers on every CPU. */
 void sched_init(void);

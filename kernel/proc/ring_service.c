@@ -9,16 +9,20 @@
 #include "mm/heap.h"
 #include "obj/kobj.h"
 
-/* CALL: parameters copied in once, the object invoked, the result copied out. */
-static enum capos_status do_call(struct proc *p, const struct ring_req *q, uint32_t *result_len)
+/* CALL: parameters (and the handles sent beside them) copied in once, the
+ * object invoked, the result copied out. */
+static enum capos_status do_call(struct proc *p, const struct ring_req *q, struct capos_cqe *cqe)
 {
 	struct cap_ref ref;
+	struct capos_handle xfer[RING_MAX_XFER];
 	enum capos_status st;
-	*result_len = 0;
 	if (cap_lookup(&p->caps, q->target, &ref) != CAP_OK)
 		return CAPOS_E_LOOKUP;
-	if (q->xfer_count != 0)
-		return CAPOS_E_INVOKE; /* capability transfer is not implemented yet */
+	if (q->move)
+		return CAPOS_E_INVOKE; /* move transfers are not implemented yet */
+	if (q->xfer_count != 0 &&
+	    !copy_from_user(xfer, q->xfer_addr, q->xfer_count * sizeof(struct capos_handle)))
+		return CAPOS_E_BAD_PARAMS;
 	uint8_t *params = kmalloc(q->params_len);
 	uint8_t *result = q->result_len ? kmalloc(q->result_len) : NULL;
 	if (params == NULL || (q->result_len && result == NULL)) {
@@ -29,14 +33,27 @@ static enum capos_status do_call(struct proc *p, const struct ring_req *q, uint3
 		st = CAPOS_E_BAD_PARAMS;
 		goto out;
 	}
-	struct kcall c = {p, ref.iface, q->method, params, q->params_len, result, q->result_len, 0};
+	struct kcall c = {.caller = p,
+			  .iface = ref.iface,
+			  .method = q->method,
+			  .params = params,
+			  .params_len = q->params_len,
+			  .result = result,
+			  .result_cap = q->result_len,
+			  .xfer = xfer,
+			  .nxfer = q->xfer_count};
 	st = kobj_invoke(ref.obj, ref.type, &c);
 	if (st == CAPOS_OK && c.result_len > 0) {
 		if (c.result_len > q->result_len ||
 		    !copy_to_user(q->result_addr, result, c.result_len))
 			st = CAPOS_E_BAD_RESULT;
 		else
-			*result_len = (uint32_t)c.result_len;
+			cqe->result_len = (uint32_t)c.result_len;
+	}
+	if (c.has_ret) {
+		/* A capability for the caller: its handle rides in the CQE. */
+		cqe->aux = c.ret.slot | (uint64_t)c.ret.gen << 32;
+		cqe->xfer_count = 1;
 	}
 out:
 	kfree(params);
@@ -49,7 +66,6 @@ static void serve_one(struct proc *p, const struct capos_sqe *sqe)
 	struct ring_req q;
 	struct capos_cqe c = {.user_data = sqe->user_data};
 	enum capos_status st = ring_decode_sqe(sqe, USER_LIMIT, &q);
-	uint32_t rlen = 0;
 	if (st == CAPOS_OK) {
 		switch (q.op) {
 		case CAPOS_OP_NOP:
@@ -57,10 +73,12 @@ static void serve_one(struct proc *p, const struct capos_sqe *sqe)
 		case CAPOS_OP_RELEASE: {
 			struct cap_ref ref;
 			st = cap_status_to_capos(cap_release(&p->caps, q.target, &ref));
+			if (st == CAPOS_OK)
+				kobj_unref(ref.obj, ref.type);
 			break;
 		}
 		case CAPOS_OP_CALL:
-			st = do_call(p, &q, &rlen);
+			st = do_call(p, &q, &c);
 			break;
 		default:
 			/* RECV and RETURN need an Endpoint, which no process holds yet. */
@@ -71,7 +89,6 @@ static void serve_one(struct proc *p, const struct capos_sqe *sqe)
 		}
 	}
 	c.status = st;
-	c.result_len = rlen;
 	ring_post_cqe(p->ring, &p->rk, &c);
 }
 

@@ -164,6 +164,7 @@
 #define CAPOS_IFACE_BOOT_MANIFEST 0xf815a573f06e85e1ull
 #define CAPOS_BOOT_MANIFEST_SERVICE_COUNT 0
 #define CAPOS_BOOT_MANIFEST_SERVICE 1
+#define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME 2
 
 /* BootManifest.serviceCount params */
 #define CAPOS_BOOT_MANIFEST_SERVICE_COUNT_PARAMS_DATA_WORDS 0
@@ -183,6 +184,16 @@
 #define CAPOS_BOOT_MANIFEST_SERVICE_RESULTS_DATA_WORDS 0
 #define CAPOS_BOOT_MANIFEST_SERVICE_RESULTS_PTR_COUNT 1
 #define CAPOS_BOOT_MANIFEST_SERVICE_RESULTS_SERVICE_PTR 0 /* struct */
+
+/* BootManifest.initCapName params */
+#define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_PARAMS_DATA_WORDS 1
+#define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_PARAMS_PTR_COUNT 0
+#define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_PARAMS_INDEX_OFF 0 /* uint32 */
+
+/* BootManifest.initCapName results */
+#define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_DATA_WORDS 0
+#define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_PTR_COUNT 1
+#define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_NAME_PTR 0 /* text */
 
 /* Accessors */
 
@@ -607,6 +618,45 @@ static inline int capos_boot_manifest_service_results_init_service(struct capnp_
 {
 	return capnp_init_struct(b, s, CAPOS_BOOT_MANIFEST_SERVICE_RESULTS_SERVICE_PTR,
 			CAPOS_SERVICE_INFO_DATA_WORDS, CAPOS_SERVICE_INFO_PTR_COUNT, out);
+}
+
+static inline int capos_boot_manifest_init_cap_name_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_PARAMS_DATA_WORDS,
+			CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_boot_manifest_init_cap_name_params_get_index(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *out)
+{
+	return capnp_get_u32(buf, len, s, CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_PARAMS_INDEX_OFF, out);
+}
+
+static inline int capos_boot_manifest_init_cap_name_params_set_index(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t v)
+{
+	return capnp_set_u32(b, s, CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_PARAMS_INDEX_OFF, v);
+}
+
+static inline int capos_boot_manifest_init_cap_name_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_DATA_WORDS,
+			CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_boot_manifest_init_cap_name_results_get_name(const void *buf, size_t len,
+		const struct capnp_struct *s, const char **p, size_t *n)
+{
+	return capnp_get_text(buf, len, s, CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_NAME_PTR, p,
+			n);
+}
+
+static inline int capos_boot_manifest_init_cap_name_results_set_name(struct capnp_builder *b,
+		const struct capnp_struct *s, const char *p, size_t n)
+{
+	return capnp_set_text(b, s, CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_NAME_PTR, p, n);
 }
 
 /* clang-format on */

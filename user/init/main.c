@@ -1,0 +1,235 @@
+/* init: the one program the kernel starts for a manifest. It holds the
+ * capabilities the manifest grants it (slot i is its grant i) and starts every
+ * service of the manifest through ProcessSpawner with exactly the capabilities
+ * named for it, each a copy of one of its own, then waits for them all.
+ * It finds its Console, ProcessSpawner and BootManifest by the manifest names
+ * "console", "spawner" and "manifest". */
+#include "lib/capos.h"
+#include "capos/capnp_msg.h"
+#include "capos/gen/capos_schema.h"
+
+#define MAX_CAPS     16
+#define MAX_SERVICES 32
+
+int main(struct capos_ring *ring);
+
+static struct capos_ring *R;
+static struct capos_handle console;
+static char cap_names[MAX_CAPS][24];
+static unsigned ncaps;
+
+static size_t slen(const char *s)
+{
+	size_t n = 0;
+	while (s[n] != '\0')
+		n++;
+	return n;
+}
+
+static int same(const char *a, size_t an, const char *b)
+{
+	size_t bn = slen(b);
+	if (an != bn)
+		return 0;
+	for (size_t i = 0; i < an; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+static void say(const char *a, const char *b, const char *c)
+{
+	char line[128];
+	size_t n = 0;
+	const char *parts[3] = {a, b, c};
+	for (int k = 0; k < 3; k++)
+		for (const char *p = parts[k]; p != NULL && *p != '\0' && n < sizeof(line) - 1; p++)
+			line[n++] = *p;
+	line[n] = '\0';
+	console_write_line(R, console, line);
+}
+
+/* A CALL with params built in `msg`; the result lands in `res`. */
+static int32_t call(struct capos_handle target, uint16_t method, const void *msg, uint32_t len,
+		    void *res, uint32_t rlen, const struct capos_handle *xfer, uint32_t nxfer,
+		    struct capos_cqe *c)
+{
+	struct capos_sqe e = {.opcode = CAPOS_OP_CALL,
+			      .method = method,
+			      .xfer_count = nxfer,
+			      .target = target,
+			      .params_addr = (uint64_t)(uintptr_t)msg,
+			      .params_len = len,
+			      .result_addr = (uint64_t)(uintptr_t)res,
+			      .result_len = rlen,
+			      .xfer_addr = nxfer ? (uint64_t)(uintptr_t)xfer : 0};
+	return capos_submit(R, &e, c);
+}
+
+/* Learns the names of its own capabilities from the BootManifest. */
+static int learn_caps(struct capos_handle manifest)
+{
+	for (ncaps = 0; ncaps < MAX_CAPS; ncaps++) {
+		uint64_t msg[2], res[8];
+		struct capnp_builder b;
+		struct capnp_struct root;
+		struct capos_cqe c;
+		const char *name;
+		size_t n;
+		capnp_builder_init(&b, msg, sizeof(msg));
+		capos_boot_manifest_init_cap_name_params_init_root(&b, &root);
+		capos_boot_manifest_init_cap_name_params_set_index(&b, &root, ncaps);
+		if (call(manifest, CAPOS_BOOT_MANIFEST_INIT_CAP_NAME, msg, b.used, res, sizeof(res),
+			 0, 0, &c) != CAPOS_OK ||
+		    capnp_get_root(res, c.result_len, &root) != CAPNP_OK ||
+		    capos_boot_manifest_init_cap_name_results_get_name(res, c.result_len, &root,
+								       &name, &n) != CAPNP_OK)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (n >= sizeof(cap_names[0]))
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			cap_names[ncaps][i] = name[i];
+		cap_names[ncaps][n] = '\0';
+	}
+	return 0;
+}
+
+static int find_cap(const char *name, size_t n)
+{
+	for (unsigned i = 0; i < ncaps; i++)
+		if (same(name, n, cap_names[i]))
+			return (int)i;
+	return -1;
+}
+
+/* Starts service index; returns its ProcessHandle, or slot UINT32_MAX. */
+static struct capos_handle start_service(struct capos_handle manifest, struct capos_handle spawner,
+					 uint32_t index, char *sname)
+{
+	static uint64_t res[128], msg[128];
+	struct capos_handle none = {UINT32_MAX, 0};
+	struct capnp_builder b;
+	struct capnp_struct root, info, el, out_root, grant;
+	struct capnp_list caps, grants;
+	struct capos_cqe c;
+	const char *name, *binary, *from;
+	size_t nn, bn, fn;
+
+	capnp_builder_init(&b, msg, sizeof(msg));
+	capos_boot_manifest_service_params_init_root(&b, &root);
+	capos_boot_manifest_service_params_set_index(&b, &root, index);
+	if (call(manifest, CAPOS_BOOT_MANIFEST_SERVICE, msg, b.used, res, sizeof(res), 0, 0, &c) !=
+		CAPOS_OK ||
+	    capnp_get_root(res, c.result_len, &root) != CAPNP_OK ||
+	    capos_boot_manifest_service_results_get_service(res, c.result_len, &root, &info) !=
+		CAPNP_OK ||
+	    capos_service_info_get_name(res, c.result_len, &info, &name, &nn) != CAPNP_OK ||
+	    capos_service_info_get_binary(res, c.result_len, &info, &binary, &bn) != CAPNP_OK ||
+	    capos_service_info_get_caps(res, c.result_len, &info, &caps) != CAPNP_OK ||
+	    caps.count > 8 || nn >= 24)
+		return none;
+	for (size_t i = 0; i < nn; i++)
+		sname[i] = name[i];
+	sname[nn] = '\0';
+
+	struct capos_handle xfer[8];
+	capnp_builder_init(&b, msg, sizeof(msg));
+	if (capos_process_spawner_spawn_params_init_root(&b, &out_root) != CAPNP_OK ||
+	    capos_process_spawner_spawn_params_set_name(&b, &out_root, name, nn) != CAPNP_OK ||
+	    capos_process_spawner_spawn_params_set_binary(&b, &out_root, binary, bn) != CAPNP_OK ||
+	    capos_process_spawner_spawn_params_init_caps(&b, &out_root, caps.count, &grants) !=
+		CAPNP_OK)
+		return none;
+	for (uint32_t i = 0; i < caps.count; i++) {
+		const char *cn;
+		size_t cnl;
+		if (capnp_list_struct(c.result_len, &caps, i, &el) != CAPNP_OK ||
+		    capos_cap_info_get_name(res, c.result_len, &el, &cn, &cnl) != CAPNP_OK ||
+		    capos_cap_info_get_from(res, c.result_len, &el, &from, &fn) != CAPNP_OK)
+			return none;
+		int slot = find_cap(from, fn);
+		if (slot < 0 || capnp_list_struct(b.used, &grants, i, &grant) != CAPNP_OK ||
+		    capnp_set_text(&b, &grant, CAPOS_CAP_GRANT_NAME_PTR, cn, cnl) != CAPNP_OK ||
+		    capnp_set_cap(&b, &grant, CAPOS_CAP_GRANT_CAP_PTR, i) != CAPNP_OK)
+			return none;
+		xfer[i] = (struct capos_handle){(uint32_t)slot, 1};
+	}
+	if (call(spawner, CAPOS_PROCESS_SPAWNER_SPAWN, msg, b.used, res, sizeof(res), xfer,
+		 caps.count, &c) != CAPOS_OK ||
+	    c.xfer_count != 1)
+		return none;
+	return (struct capos_handle){(uint32_t)c.aux, (uint32_t)(c.aux >> 32)};
+}
+
+int main(struct capos_ring *ring)
+{
+	static struct capos_handle handles[MAX_SERVICES];
+	static char names[MAX_SERVICES][24];
+	uint64_t msg[2], res[8];
+	struct capnp_builder b;
+	struct capnp_struct root;
+	struct capos_cqe c;
+	uint32_t count;
+	R = ring;
+	struct capos_handle manifest = {0, 1};
+	/* Until it knows its own caps, init assumes the manifest's own order puts the
+	 * BootManifest somewhere among the first slots: try each until one answers. */
+	for (uint32_t s = 0; s < MAX_CAPS; s++) {
+		manifest = (struct capos_handle){s, 1};
+		if (learn_caps(manifest) == 0 && ncaps > 0)
+			break;
+	}
+	int ci = find_cap("console", 7), si = find_cap("spawner", 7), mi = find_cap("manifest", 8);
+	if (ci < 0 || si < 0 || mi < 0)
+		return 1;
+	console = (struct capos_handle){(uint32_t)ci, 1};
+	struct capos_handle spawner = {(uint32_t)si, 1};
+	manifest = (struct capos_handle){(uint32_t)mi, 1};
+
+	capnp_builder_init(&b, msg, sizeof(msg));
+	capos_boot_manifest_service_count_params_init_root(&b, &root);
+	if (call(manifest, CAPOS_BOOT_MANIFEST_SERVICE_COUNT, msg, b.used, res, sizeof(res), 0, 0,
+		 &c) != CAPOS_OK ||
+	    capnp_get_root(res, c.result_len, &root) != CAPNP_OK ||
+	    capos_boot_manifest_service_count_results_get_count(res, c.result_len, &root, &count) !=
+		CAPNP_OK ||
+	    count > MAX_SERVICES)
+		return 2;
+	int failures = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		handles[i] = start_service(manifest, spawner, i, names[i]);
+		if (handles[i].slot == UINT32_MAX) {
+			say("init: could not start service ", names[i], "");
+			failures++;
+		} else {
+			say("init: started ", names[i], "");
+		}
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		char num[21];
+		int64_t status;
+		uint16_t reason;
+		if (handles[i].slot == UINT32_MAX)
+			continue;
+		capnp_builder_init(&b, msg, sizeof(msg));
+		capos_process_handle_wait_params_init_root(&b, &root);
+		if (call(handles[i], CAPOS_PROCESS_HANDLE_WAIT, msg, b.used, res, sizeof(res), 0, 0,
+			 &c) != CAPOS_OK ||
+		    capnp_get_root(res, c.result_len, &root) != CAPNP_OK ||
+		    capos_process_handle_wait_results_get_reason(res, c.result_len, &root,
+								 &reason) != CAPNP_OK ||
+		    capos_process_handle_wait_results_get_status(res, c.result_len, &root,
+								 &status) != CAPNP_OK) {
+			failures++;
+			continue;
+		}
+		fmt_u64(num, (uint64_t)(status < 0 ? -status : status));
+		say("init: ", names[i],
+		    reason == CAPOS_EXIT_REASON_FAULTED ? " faulted" : " exited");
+		say("init: status ", status < 0 ? "-" : "", num);
+		capos_release(R, handles[i]);
+	}
+	return failures;
+}
