@@ -52,7 +52,7 @@ FORMAT_SRCS = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h' 2>/dev/
 .SECONDEXPANSION:
 
 .PHONY: all kernel iso run debug test deps check-format format host-tests smoke \
-	bench-boot bench-irq bench-ring fuzz clean generated-code generated-code-check
+	bench-boot bench-irq bench-ring run-smoke run-hostile fuzz clean generated-code generated-code-check
 all: kernel
 
 deps:
@@ -158,6 +158,13 @@ generated-code-check: deps
 $(BUILD)/manifest/%.bin: manifests/%.manifest tools/mkmanifest.py include/capos/gen/capos_schema.h
 	@mkdir -p $(dir $@)
 	@python3 tools/mkmanifest.py -o $@ $<
+
+# The userspace manifests end to end, on q35 with 2 CPUs (tests/qemu/user.smoke).
+run-smoke: deps kernel
+	@python3 tools/smoke.py --filter manifest-smoke --plain
+
+run-hostile: deps kernel
+	@python3 tools/smoke.py --filter manifest-hostile --plain
 
 bench-irq: deps kernel
 	@python3 tools/bench_irq.py

@@ -227,10 +227,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--filter", default="")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--plain", action="store_true",
+                    help="end with the plain line `N passed, N failed`")
     a = ap.parse_args()
     accel = os.environ.get("ACCEL", "tcg")
     smokes = [s for s in load(sorted(glob.glob(os.path.join(ROOT, "tests/qemu/*.smoke"))))
               if a.filter in s["name"]]
+    if not smokes:
+        sys.exit(f"smoke.py: no smoke matches '{a.filter}'")
     if a.list:
         for s in smokes:
             print(s["name"])
@@ -250,6 +254,8 @@ def main():
             for line in tail:
                 print(f"        | {line}")
     print(f"smokes: {ok} ok, {failed} failed ({accel})")
+    if a.plain:
+        print(f"{ok} passed, {failed} failed")
     return 1 if failed else 0
 
 

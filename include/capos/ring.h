@@ -77,9 +77,10 @@ struct capos_cqe {
 	uint64_t user_data;
 	int32_t status;	     /* enum capos_status, or >= 0 on success */
 	uint32_t result_len; /* bytes written to the result buffer */
-	uint64_t aux;	     /* opcode-specific: RECV: call token; CALL: first received slot */
+	uint64_t aux;	     /* RECV: the call's token (slot | gen << 32, the RETURN target);
+			      * CALL with xfer_count 1: the received capability's handle */
 	uint32_t xfer_count; /* capabilities installed for the receiver */
-	uint32_t reserved;
+	uint32_t method;     /* RECV: the method ordinal the caller named */
 } __attribute__((packed));
 _Static_assert(sizeof(struct capos_cqe) == 32, "capos_cqe");
 

@@ -97,12 +97,15 @@ static const char *part_ioapic(void)
 		if (!wait_hits((uint64_t)i + 1))
 			fail = "not delivered when unmasked";
 	}
-	if (fail == NULL && irq_count(h) != ROUNDS)
+	/* The UART may raise a second edge for one byte (data-ready and the FIFO
+	 * timeout): the registry must count exactly what the handler saw. */
+	if (fail == NULL && irq_count(h) != hits)
 		fail = "registry count differs from deliveries";
 	if (fail == NULL && irq_mask(h) == IRQ_OK) {
+		uint64_t before = hits;
 		uart_w(UART_THR, 'x');
 		wait_irqs_on(QUIET_MS * 1000);
-		if (hits != ROUNDS)
+		if (hits != before)
 			fail = "delivered after masking again";
 	}
 	uart_w(UART_IER, 0);

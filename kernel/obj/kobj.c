@@ -1,16 +1,21 @@
 /* kobj: dispatch of invocations to the object types. */
 #include "kobj.h"
+#include "endpoint.h"
 
 #include "mm/heap.h"
 
 void kobj_ref(void *obj, uint16_t type)
 {
+	if (type == KOBJ_ENDPOINT)
+		endpoint_ref(obj);
 	if (type == KOBJ_PROCHANDLE)
 		__atomic_add_fetch(&((struct proc_handle *)obj)->refs, 1, __ATOMIC_ACQ_REL);
 }
 
 void kobj_unref(void *obj, uint16_t type)
 {
+	if (type == KOBJ_ENDPOINT)
+		endpoint_unref(obj);
 	if (type == KOBJ_PROCHANDLE &&
 	    __atomic_sub_fetch(&((struct proc_handle *)obj)->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		kfree(obj);
@@ -29,6 +34,8 @@ enum capos_status kobj_invoke(void *obj, uint16_t type, struct kcall *c)
 		return handle_invoke(obj, c);
 	case KOBJ_BOOTMANIFEST:
 		return bootmanifest_invoke(c);
+	case KOBJ_ENDPOINT:
+		return endpoint_invoke(obj, c);
 	default:
 		return CAPOS_E_INVOKE;
 	}

@@ -20,6 +20,7 @@ enum kobj_type {
 	KOBJ_SPAWNER = 3,
 	KOBJ_PROCHANDLE = 4,
 	KOBJ_BOOTMANIFEST = 5,
+	KOBJ_ENDPOINT = 6,
 };
 
 /* One CALL, decoded and with its parameters already copied into the kernel. */

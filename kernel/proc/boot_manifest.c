@@ -5,6 +5,7 @@
 #include "lib/manifest/manifest.h"
 #include "capos/gen/capos_schema.h"
 #include "obj/kobj.h"
+#include "obj/endpoint.h"
 #include "proc.h"
 
 static struct manifest boot_manifest;
@@ -32,6 +33,9 @@ static bool init_object(uint64_t iface, void **obj, uint16_t *type)
 	case CAPOS_IFACE_BOOT_MANIFEST:
 		*obj = &kobj_bootmanifest, *type = KOBJ_BOOTMANIFEST;
 		return true;
+	case CAPOS_IFACE_ENDPOINT:
+		*obj = NULL, *type = KOBJ_ENDPOINT; /* a new one per grant, made at start */
+		return true;
 	default:
 		return false;
 	}
@@ -50,8 +54,12 @@ bool boot_manifest_start_init(void)
 	for (uint32_t i = 0; i < init.grant_count; i++) {
 		struct capos_handle h;
 		manifest_grant(&boot_manifest, 0, i, &g);
-		if (!init_object(g.iface, &obj, &type) ||
-		    cap_install(&p->caps, obj, type, g.iface, &h) != CAP_OK || h.slot != i) {
+		bool ok = init_object(g.iface, &obj, &type);
+		if (ok && type == KOBJ_ENDPOINT)
+			ok = (obj = endpoint_new()) != NULL;
+		if (!ok || cap_install(&p->caps, obj, type, g.iface, &h) != CAP_OK || h.slot != i) {
+			if (ok && type == KOBJ_ENDPOINT)
+				endpoint_unref(obj);
 			kprintf("manifest: init grant '%s' (%s) could not be installed\n", g.name,
 				g.iface_name);
 			proc_abandon(p);

@@ -16,6 +16,7 @@
 #include "lib/elf/elf.h"
 #include "capos/gen/capos_schema.h"
 #include "obj/kobj.h"
+#include "obj/endpoint.h"
 #include "lib/str.h"
 #include "mm/frames.h"
 #include "mm/layout.h"
@@ -380,6 +381,8 @@ static void run(struct proc *p)
 	write_cr3(paging_kernel_pml4());
 	cpu->proc = NULL;
 	uint64_t fl = spin_lock_irqsave(&sched_lock);
+	if (p->exited)
+		endpoint_proc_exit(p);
 	if (p->exited && p->handle != NULL) {
 		p->handle->status = p->exit_status;
 		p->handle->reason =

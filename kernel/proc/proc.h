@@ -51,13 +51,20 @@ struct proc {
 	void *wait_arg;
 	uint64_t wake_at;	    /* Timer.sleep's deadline (its wait_arg) */
 	struct proc_handle *handle; /* the ProcessHandle object, if spawned with one */
-	uint64_t frames;	    /* user frames charged to this process */
+	struct {
+		struct endpoint *ep; /* NULL: free */
+		struct ep_call *call;
+		uint32_t gen;
+	} recv[8];	 /* calls received and not yet returned (RETURN tokens) */
+	uint64_t frames; /* user frames charged to this process */
 };
 
 /* proc_init: the process table and SYSCALL on this CPU. */
 void proc_init(void);
 
 struct proc_handle;
+struct endpoint;
+struct ep_call;
 
 /* proc_spawn: a new process running the bundled binary `binary`; NULL (reason
  * printed) when the binary is unknown or invalid, or memory ran out: nothing

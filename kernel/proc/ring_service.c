@@ -8,6 +8,8 @@
 #include "lib/str.h"
 #include "mm/heap.h"
 #include "obj/kobj.h"
+#include "obj/endpoint.h"
+#include "capos/gen/capos_schema.h"
 
 /* CALL: parameters (and the handles sent beside them) copied in once, the
  * object invoked, the result copied out. */
@@ -80,11 +82,21 @@ static void serve_one(struct proc *p, const struct capos_sqe *sqe)
 		case CAPOS_OP_CALL:
 			st = do_call(p, &q, &c);
 			break;
-		default:
-			/* RECV and RETURN need an Endpoint, which no process holds yet. */
+		case CAPOS_OP_RECV: {
 			struct cap_ref ref;
-			st = cap_lookup(&p->caps, q.target, &ref) == CAP_OK ? CAPOS_E_INVOKE
-									    : CAPOS_E_LOOKUP;
+			if (cap_lookup(&p->caps, q.target, &ref) != CAP_OK)
+				st = CAPOS_E_LOOKUP;
+			else if (ref.type != KOBJ_ENDPOINT || ref.iface != CAPOS_IFACE_ENDPOINT)
+				st = CAPOS_E_INVOKE; /* only the server facet may receive */
+			else
+				st = endpoint_recv(p, ref.obj, &q, &c);
+			break;
+		}
+		case CAPOS_OP_RETURN:
+			st = endpoint_return(p, &q);
+			break;
+		default:
+			st = CAPOS_E_RESERVED_OPCODE;
 			break;
 		}
 	}

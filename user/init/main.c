@@ -135,6 +135,7 @@ static struct capos_handle start_service(struct capos_handle manifest, struct ca
 	sname[nn] = '\0';
 
 	struct capos_handle xfer[8];
+	int minted[8];
 	capnp_builder_init(&b, msg, sizeof(msg));
 	if (capos_process_spawner_spawn_params_init_root(&b, &out_root) != CAPNP_OK ||
 	    capos_process_spawner_spawn_params_set_name(&b, &out_root, name, nn) != CAPNP_OK ||
@@ -149,16 +150,38 @@ static struct capos_handle start_service(struct capos_handle manifest, struct ca
 		    capos_cap_info_get_name(res, c.result_len, &el, &cn, &cnl) != CAPNP_OK ||
 		    capos_cap_info_get_from(res, c.result_len, &el, &from, &fn) != CAPNP_OK)
 			return none;
+		uint64_t iface;
 		int slot = find_cap(from, fn);
 		if (slot < 0 || capnp_list_struct(b.used, &grants, i, &grant) != CAPNP_OK ||
 		    capnp_set_text(&b, &grant, CAPOS_CAP_GRANT_NAME_PTR, cn, cnl) != CAPNP_OK ||
-		    capnp_set_cap(&b, &grant, CAPOS_CAP_GRANT_CAP_PTR, i) != CAPNP_OK)
+		    capnp_set_cap(&b, &grant, CAPOS_CAP_GRANT_CAP_PTR, i) != CAPNP_OK ||
+		    capos_cap_info_get_interface_id(res, c.result_len, &el, &iface) != CAPNP_OK)
 			return none;
 		xfer[i] = (struct capos_handle){(uint32_t)slot, 1};
+		minted[i] = 0;
+		if (iface == CAPOS_IFACE_ENDPOINT_CLIENT) {
+			/* A client facet minted from init's Endpoint: the service may only
+			 * CALL through it. */
+			uint64_t nm[1], nr[4];
+			struct capnp_builder nb;
+			struct capnp_struct nroot;
+			struct capos_cqe nc;
+			capnp_builder_init(&nb, nm, sizeof(nm));
+			capos_endpoint_new_client_params_init_root(&nb, &nroot);
+			if (call(xfer[i], CAPOS_ENDPOINT_NEW_CLIENT, nm, nb.used, nr, sizeof(nr), 0,
+				 0, &nc) != CAPOS_OK ||
+			    nc.xfer_count != 1)
+				return none;
+			xfer[i] = (struct capos_handle){(uint32_t)nc.aux, (uint32_t)(nc.aux >> 32)};
+			minted[i] = 1;
+		}
 	}
-	if (call(spawner, CAPOS_PROCESS_SPAWNER_SPAWN, msg, b.used, res, sizeof(res), xfer,
-		 caps.count, &c) != CAPOS_OK ||
-	    c.xfer_count != 1)
+	int32_t st = call(spawner, CAPOS_PROCESS_SPAWNER_SPAWN, msg, b.used, res, sizeof(res), xfer,
+			  caps.count, &c);
+	for (uint32_t i = 0; i < caps.count; i++)
+		if (minted[i])
+			capos_release(R, xfer[i]); /* the child holds its own copy */
+	if (st != CAPOS_OK || c.xfer_count != 1)
 		return none;
 	return (struct capos_handle){(uint32_t)c.aux, (uint32_t)(c.aux >> 32)};
 }

@@ -1,0 +1,43 @@
+/* endpoint: synchronous message passing between processes. A CALL through an
+ * EndpointClient slot queues the message and blocks the caller; a RECV on an
+ * Endpoint slot takes the oldest call (blocking while there is none) and names
+ * it by a token in the receiver's own namespace; RETURN with that token hands
+ * the reply back and wakes the caller. Messages are copied through the kernel
+ * (caller -> kernel -> server, server -> kernel -> caller), each side in its
+ * own address space. */
+#ifndef CAPOS_OBJ_ENDPOINT_H
+#define CAPOS_OBJ_ENDPOINT_H
+
+#include <stdint.h>
+
+#include "capos/ring.h"
+#include "kobj.h"
+#include "lib/ring/ring.h"
+
+#define EP_QUEUE      16 /* calls queued or being served per endpoint */
+#define PROC_RECV_MAX 8	 /* calls a process may hold received and not returned */
+
+struct endpoint;
+struct proc;
+
+/* endpoint_new: a fresh endpoint with one reference, or NULL. */
+struct endpoint *endpoint_new(void);
+void endpoint_ref(struct endpoint *e);
+void endpoint_unref(struct endpoint *e);
+
+/* endpoint_invoke: a CALL on a slot naming the endpoint: through an
+ * EndpointClient slot, the call goes to the server (blocking); through an
+ * Endpoint slot, the kernel's own method newClient. */
+enum capos_status endpoint_invoke(struct endpoint *e, struct kcall *c);
+
+/* endpoint_recv: RECV on an Endpoint slot by p; fills the completion. */
+enum capos_status endpoint_recv(struct proc *p, struct endpoint *e, const struct ring_req *q,
+				struct capos_cqe *cqe);
+
+/* endpoint_return: RETURN of the call p received under token. */
+enum capos_status endpoint_return(struct proc *p, const struct ring_req *q);
+
+/* endpoint_proc_exit: fails every call p received and did not return. */
+void endpoint_proc_exit(struct proc *p);
+
+#endif
