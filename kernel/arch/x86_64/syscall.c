@@ -39,6 +39,8 @@ void syscall_dispatch(struct syscall_frame *f)
 		f->rax = (uint64_t)(int64_t)CAPOS_E_MALFORMED;
 		break;
 	}
-	/* The return address came from the SYSCALL itself, so it is canonical;
-	 * a kernel path that changed it would have to check (SYSRET #GP risk). */
+	/* SYSRET to a non-canonical RIP would fault in ring 0 on Intel CPUs (SDM 2B,
+	 * SYSRET): whatever set it, such a process ends instead of returning. */
+	if ((int64_t)f->rcx >> 47 != 0 && (int64_t)f->rcx >> 47 != -1)
+		proc_fault_current("non-canonical return address", f->rcx, f->rcx);
 }
