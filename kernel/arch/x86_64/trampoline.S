@@ -58,11 +58,13 @@ tr_lm64:
 	jmp *%rax
 
 	.align 8
+/* Accessed bits preset: the CPU would otherwise write them into this page,
+ * which is mapped read-only once paging is on (SDM 3A §3.4.5.1). */
 tr_gdt:
 	.quad 0
-	.quad 0x00cf9a000000ffff /* 0x08: 32-bit code */
-	.quad 0x00cf92000000ffff /* 0x10: data */
-	.quad 0x00af9a000000ffff /* 0x18: 64-bit code */
+	.quad 0x00cf9b000000ffff /* 0x08: 32-bit code */
+	.quad 0x00cf93000000ffff /* 0x10: data */
+	.quad 0x00af9b000000ffff /* 0x18: 64-bit code */
 tr_gdtr:
 	.short tr_gdtr - tr_gdt - 1
 	.long T(tr_gdt)
