@@ -2,15 +2,8 @@
 #include "acpi.h"
 #include "pci.h"
 #include "core/selftest.h"
+#include "hw/edu.h"
 #include "mm/mmio.h"
-
-/* QEMU's edu device (docs/specs/edu.rst): BAR0 register 0x00 reads 0x010000ed,
- * register 0x04 returns the bitwise inverse of what was written to it. */
-#define EDU_VENDOR   0x1234
-#define EDU_DEVICE   0x11e8
-#define EDU_ID	     0x00
-#define EDU_ID_VALUE 0x010000ed
-#define EDU_LIVENESS 0x04
 
 static const char *test_pci_bar(void)
 {

@@ -8,11 +8,10 @@
 #include "core/console.h"
 #include "core/selftest.h"
 #include "dev/pci.h"
+#include "hw/edu.h"
 
-#define BENCH_N	      1000
-#define EDU_IRQ_RAISE 0x60
-#define EDU_IRQ_ACK   0x64
-#define SPIN_LIMIT    100000000ull
+#define BENCH_N	   1000
+#define SPIN_LIMIT 100000000ull
 
 static volatile uint64_t t_handler;
 static volatile uint32_t *edu;
@@ -40,7 +39,7 @@ static void sort(uint64_t *v, size_t n)
 static const char *bench_irq(void)
 {
 	static uint64_t d[BENCH_N];
-	const struct pci_fn *f = pci_find_id(0x1234, 0x11e8);
+	const struct pci_fn *f = pci_find_id(EDU_VENDOR, EDU_DEVICE);
 	const struct pci_bar *b = f != NULL ? pci_fn_bar_by_index(f, 0) : NULL;
 	struct irq_handle h;
 	void *va;

@@ -11,6 +11,7 @@
 #include "dev/acpi.h"
 #include "dev/nvme_poke.h"
 #include "dev/pci.h"
+#include "hw/edu.h"
 #include "hw/uart16550.h"
 #include "lib/irq/gsi.h"
 #include "lib/str.h"
@@ -119,10 +120,7 @@ static const char *part_ioapic(void)
 	return fail;
 }
 
-/* QEMU's edu (docs/specs/edu.rst): write 0x60 raises, 0x64 acknowledges. */
-#define EDU_IRQ_STATUS 0x24
-#define EDU_IRQ_RAISE  0x60
-#define EDU_IRQ_ACK    0x64
+/* edu (hw/edu.h): write EDU_IRQ_RAISE raises, EDU_IRQ_ACK acknowledges. */
 static volatile uint32_t *edu;
 
 static void on_edu(void *ctx)
@@ -134,7 +132,7 @@ static void on_edu(void *ctx)
 
 static const char *part_msi(void)
 {
-	const struct pci_fn *f = pci_find_id(0x1234, 0x11e8);
+	const struct pci_fn *f = pci_find_id(EDU_VENDOR, EDU_DEVICE);
 	struct irq_handle h;
 	void *va;
 	if (f == NULL)

@@ -30,7 +30,7 @@ bool ioapic_chip_init(unsigned index, uint64_t phys, uint32_t *ver)
 {
 	if (index >= IOAPIC_MAX)
 		return false;
-	struct chip *c = &chips[index];
+	struct chip *c = &chips[index]; /* index checked above */
 	c->mmio = mmio_map(phys, IOAPIC_MMIO_SIZE);
 	if (c->mmio == NULL)
 		return false;
@@ -45,6 +45,14 @@ bool ioapic_chip_init(unsigned index, uint64_t phys, uint32_t *ver)
 	return true;
 }
 
+/* The chip of an entry, or NULL when index or pin is out of range. */
+static struct chip *chip_pin(unsigned index, unsigned pin)
+{
+	if (index >= IOAPIC_MAX || pin >= chips[index].entries)
+		return NULL;
+	return &chips[index];
+}
+
 unsigned ioapic_entries(unsigned index)
 {
 	return index < IOAPIC_MAX ? chips[index].entries : 0;
@@ -52,8 +60,8 @@ unsigned ioapic_entries(unsigned index)
 
 void ioapic_write_entry(unsigned index, unsigned pin, uint64_t entry)
 {
-	struct chip *c = &chips[index];
-	if (index >= IOAPIC_MAX || pin >= c->entries)
+	struct chip *c = chip_pin(index, pin);
+	if (c == NULL)
 		return;
 	uint64_t irq = spin_lock_irqsave(&c->lock);
 	reg_write(c, IOAPIC_REG_REDTBL_LO(pin), (uint32_t)IOAPIC_REDIR_MASKED);
@@ -64,8 +72,8 @@ void ioapic_write_entry(unsigned index, unsigned pin, uint64_t entry)
 
 uint64_t ioapic_read_entry(unsigned index, unsigned pin)
 {
-	struct chip *c = &chips[index];
-	if (index >= IOAPIC_MAX || pin >= c->entries)
+	struct chip *c = chip_pin(index, pin);
+	if (c == NULL)
 		return IOAPIC_REDIR_MASKED;
 	uint64_t irq = spin_lock_irqsave(&c->lock);
 	uint64_t v = reg_read(c, IOAPIC_REG_REDTBL_LO(pin));
@@ -76,8 +84,8 @@ uint64_t ioapic_read_entry(unsigned index, unsigned pin)
 
 void ioapic_set_masked(unsigned index, unsigned pin, bool masked)
 {
-	struct chip *c = &chips[index];
-	if (index >= IOAPIC_MAX || pin >= c->entries)
+	struct chip *c = chip_pin(index, pin);
+	if (c == NULL)
 		return;
 	uint64_t irq = spin_lock_irqsave(&c->lock);
 	uint32_t lo = reg_read(c, IOAPIC_REG_REDTBL_LO(pin));
