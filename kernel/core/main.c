@@ -174,16 +174,23 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	if (cmdline_find(boot_info.cmdline, "selftest", &val, &vlen))
 		failed = selftest_run(val, vlen);
 	/* The manifest is checked before any user code runs; a bad one stops the
-	 * boot with nothing started. */
-	if (cmdline_find(boot_info.cmdline, "manifest", &val, &vlen) &&
-	    !boot_manifest_check(val ? val : "", vlen)) {
-		kprintf("capos: bad boot input: manifest\n");
-		kernel_stop(STOP_BAD_BOOT);
-	}
-	bool init = cmdline_find(boot_info.cmdline, "manifest", NULL, NULL);
+	 * boot with nothing started. Without `manifest=` the system is the bundled
+	 * manifest "default", unless `run=` asks for programs instead (a test path)
+	 * or the boot ran selftests; `manifest=none` starts no user code at all. */
 	const char *run = NULL;
 	size_t runlen = 0;
 	bool have_run = cmdline_find(boot_info.cmdline, "run", &run, &runlen);
+	bool init = true;
+	if (!cmdline_find(boot_info.cmdline, "manifest", &val, &vlen)) {
+		val = "default", vlen = 7;
+		init = !have_run && !cmdline_find(boot_info.cmdline, "selftest", NULL, NULL);
+	} else if (val != NULL && vlen == 4 && memcmp(val, "none", 4) == 0) {
+		init = false;
+	}
+	if (init && !boot_manifest_check(val ? val : "", val ? vlen : 0)) {
+		kprintf("capos: bad boot input: manifest\n");
+		kernel_stop(STOP_BAD_BOOT);
+	}
 	if (init || have_run)
 		run_programs(have_run ? run : NULL, runlen, init);
 	if (cmdline_find(boot_info.cmdline, "poweroff", NULL, NULL))
