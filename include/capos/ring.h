@@ -52,14 +52,15 @@ struct capos_sqe {
 	uint8_t opcode;
 	uint8_t flags;		    /* CAPOS_SQE_F_*; others must be 0 */
 	uint16_t method;	    /* method ordinal of the target's interface (CALL) */
-	uint32_t xfer_count;	    /* capabilities transferred beside the message (CALL/RETURN) */
+	uint32_t xfer_count;	    /* CALL/RETURN: capabilities sent beside the message;
+				     * RECV: room for the handles received (at xfer_addr) */
 	struct capos_handle target; /* CALL, RELEASE; RECV: the endpoint; RETURN: the call */
 	uint64_t user_data;	    /* echoed in the CQE */
 	uint64_t params_addr;	    /* user address of the message (Cap'n Proto, one segment) */
 	uint32_t params_len;
 	uint32_t result_len; /* capacity of the result buffer */
 	uint64_t result_addr;
-	uint64_t xfer_addr; /* user address of xfer_count struct capos_xfer */
+	uint64_t xfer_addr; /* user address of xfer_count struct capos_xfer (RECV: written) */
 	uint64_t reserved;  /* must be 0 */
 } __attribute__((packed));
 _Static_assert(sizeof(struct capos_sqe) == 64, "capos_sqe");
@@ -78,8 +79,10 @@ struct capos_cqe {
 	int32_t status;	     /* enum capos_status, or >= 0 on success */
 	uint32_t result_len; /* bytes written to the result buffer */
 	uint64_t aux;	     /* RECV: the call's token (slot | gen << 32, the RETURN target);
-			      * CALL with xfer_count 1: the received capability's handle */
-	uint32_t xfer_count; /* capabilities installed for the receiver */
+			      * CALL with xfer_count 1: the received capability's handle
+			      * (slot | gen << 32); a reply carries at most one */
+	uint32_t xfer_count; /* capabilities installed for the receiver (RECV: written, in
+			      * order, to the SQE's xfer_addr) */
 	uint32_t method;     /* RECV: the method ordinal the caller named */
 } __attribute__((packed));
 _Static_assert(sizeof(struct capos_cqe) == 32, "capos_cqe");

@@ -129,7 +129,7 @@ enum {
 static const uint8_t ring_op_uses[] = {
     [CAPOS_OP_NOP] = 0,
     [CAPOS_OP_CALL] = USES_TARGET | USES_METHOD | USES_PARAMS | USES_RESULT | USES_XFER,
-    [CAPOS_OP_RECV] = USES_TARGET | USES_RESULT,
+    [CAPOS_OP_RECV] = USES_TARGET | USES_RESULT | USES_XFER,
     [CAPOS_OP_RETURN] = USES_TARGET | USES_PARAMS | USES_XFER,
     [CAPOS_OP_RELEASE] = USES_TARGET,
 };
@@ -169,7 +169,8 @@ enum capos_status ring_decode_sqe(const struct capos_sqe *sqe, uint64_t user_lim
 		return CAPOS_E_MALFORMED;
 	if (ring_stray_fields(sqe, ring_op_uses[sqe->opcode]))
 		return CAPOS_E_MALFORMED;
-	if ((sqe->flags & CAPOS_SQE_F_MOVE) != 0 && sqe->xfer_count == 0)
+	if ((sqe->flags & CAPOS_SQE_F_MOVE) != 0 &&
+	    (sqe->xfer_count == 0 || sqe->opcode == CAPOS_OP_RECV))
 		return CAPOS_E_MALFORMED;
 	if (sqe->xfer_count > RING_MAX_XFER)
 		return CAPOS_E_MALFORMED;
@@ -183,7 +184,10 @@ enum capos_status ring_decode_sqe(const struct capos_sqe *sqe, uint64_t user_lim
 	if (sqe->params_len != 0 &&
 	    !ring_user_range_ok(sqe->params_addr, sqe->params_len, user_limit))
 		return CAPOS_E_BAD_PARAMS;
-	if (sqe->xfer_count != 0 &&
+	/* CALL and RETURN send the xfer array (part of the parameters); RECV receives
+	 * into it (part of the result). */
+	bool xfer_in = sqe->opcode != CAPOS_OP_RECV;
+	if (xfer_in && sqe->xfer_count != 0 &&
 	    !ring_user_range_ok(sqe->xfer_addr,
 				(uint64_t)sqe->xfer_count * sizeof(struct capos_xfer), user_limit))
 		return CAPOS_E_BAD_PARAMS;
@@ -191,6 +195,10 @@ enum capos_status ring_decode_sqe(const struct capos_sqe *sqe, uint64_t user_lim
 		return CAPOS_E_BAD_RESULT;
 	if (sqe->result_len != 0 &&
 	    !ring_user_range_ok(sqe->result_addr, sqe->result_len, user_limit))
+		return CAPOS_E_BAD_RESULT;
+	if (!xfer_in && sqe->xfer_count != 0 &&
+	    !ring_user_range_ok(sqe->xfer_addr,
+				(uint64_t)sqe->xfer_count * sizeof(struct capos_xfer), user_limit))
 		return CAPOS_E_BAD_RESULT;
 
 	out->op = (enum capos_op)sqe->opcode;

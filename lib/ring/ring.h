@@ -118,13 +118,16 @@ enum ring_status ring_take_sqe(struct capos_ring *page, struct ring_kstate *k,
  *  2. reserved == 0 and flags within CAPOS_SQE_F_MOVE, else CAPOS_E_MALFORMED;
  *  3. no field the opcode does not use is set, else CAPOS_E_MALFORMED:
  *	NOP: only user_data.  RELEASE: target.  CALL: target, method, params, result,
- *	xfer.  RECV: target, result.  RETURN: target (the call token), params, xfer;
- *  4. F_MOVE only with xfer_count > 0; xfer_count <= RING_MAX_XFER; an address only
- *     with its length/count (addr != 0 with len 0 is a stray field): CAPOS_E_MALFORMED;
- *  5. params (and the xfer array, part of the parameters): CALL needs params_len > 0;
- *     len <= RING_MAX_MSG, addr != 0, addr + len neither wraps nor exceeds user_limit,
- *     else CAPOS_E_BAD_PARAMS;
- *  6. result: RECV needs result_len > 0; same bounds, else CAPOS_E_BAD_RESULT. */
+ *	xfer.  RECV: target, result, xfer (room for the handles received).  RETURN:
+ *	target (the call token), params, xfer;
+ *  4. F_MOVE only with xfer_count > 0 and not on RECV; xfer_count <= RING_MAX_XFER; an
+ *     address only with its length/count (addr != 0 with len 0 is a stray field):
+ *     CAPOS_E_MALFORMED;
+ *  5. params (and for CALL and RETURN the xfer array, part of the parameters): CALL
+ *     needs params_len > 0; len <= RING_MAX_MSG, addr != 0, addr + len neither wraps
+ *     nor exceeds user_limit, else CAPOS_E_BAD_PARAMS;
+ *  6. result (and for RECV the xfer array): RECV needs result_len > 0; same bounds,
+ *     else CAPOS_E_BAD_RESULT. */
 enum capos_status ring_decode_sqe(const struct capos_sqe *sqe, uint64_t user_limit,
 				  struct ring_req *out);
 
