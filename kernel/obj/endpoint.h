@@ -8,33 +8,40 @@
 #ifndef CAPOS_OBJ_ENDPOINT_H
 #define CAPOS_OBJ_ENDPOINT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "capos/ring.h"
 #include "kobj.h"
 #include "lib/ring/ring.h"
 
-#define EP_QUEUE      16 /* calls queued or being served per endpoint */
-#define PROC_RECV_MAX 8	 /* calls a process may hold received and not returned */
+#define EP_QUEUE      16	     /* calls queued or being served per endpoint */
+#define PROC_RECV_MAX PROC_MAX_CALLS /* calls a process may hold received, not returned */
 
 struct endpoint;
 struct proc;
 
-/* endpoint_new: a fresh endpoint with one reference, or NULL. */
+/* endpoint_new: a fresh endpoint with one reference, a server facet's, or NULL. */
 struct endpoint *endpoint_new(void);
-void endpoint_ref(struct endpoint *e);
-void endpoint_unref(struct endpoint *e);
+/* endpoint_ref / endpoint_unref: a reference of a server facet (server true) or of
+ * anything else. When the last server facet goes, queued calls fail with
+ * CAPOS_E_INVOKE and later calls too (nobody is left to receive them). */
+void endpoint_ref(struct endpoint *e, bool server);
+void endpoint_unref(struct endpoint *e, bool server);
 
 /* endpoint_invoke: a CALL on a slot naming the endpoint: through an
  * EndpointClient slot, the call goes to the server (blocking); through an
  * Endpoint slot, the kernel's own method newClient. */
 enum capos_status endpoint_invoke(struct endpoint *e, struct kcall *c);
 
-/* endpoint_recv: RECV on an Endpoint slot by p; fills the completion. */
+/* endpoint_recv: RECV on an Endpoint slot by p; fills the completion. The
+ * capabilities beside the call move or copy from the (blocked) caller's table
+ * into p's, their handles written to the RECV's xfer array. */
 enum capos_status endpoint_recv(struct proc *p, struct endpoint *e, const struct ring_req *q,
 				struct capos_cqe *cqe);
 
-/* endpoint_return: RETURN of the call p received under token. */
+/* endpoint_return: RETURN of the call p received under token; a capability
+ * beside the reply (at most one) goes to the caller, its handle in the CQE. */
 enum capos_status endpoint_return(struct proc *p, const struct ring_req *q);
 
 /* endpoint_proc_exit: fails every call p received and did not return. */

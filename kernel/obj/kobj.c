@@ -6,16 +6,16 @@
 
 void kobj_ref(void *obj, uint16_t type)
 {
-	if (type == KOBJ_ENDPOINT)
-		endpoint_ref(obj);
+	if (type == KOBJ_ENDPOINT || type == KOBJ_ENDPOINT_CLIENT)
+		endpoint_ref(obj, type == KOBJ_ENDPOINT);
 	if (type == KOBJ_PROCHANDLE)
 		__atomic_add_fetch(&((struct proc_handle *)obj)->refs, 1, __ATOMIC_ACQ_REL);
 }
 
 void kobj_unref(void *obj, uint16_t type)
 {
-	if (type == KOBJ_ENDPOINT)
-		endpoint_unref(obj);
+	if (type == KOBJ_ENDPOINT || type == KOBJ_ENDPOINT_CLIENT)
+		endpoint_unref(obj, type == KOBJ_ENDPOINT);
 	if (type == KOBJ_PROCHANDLE &&
 	    __atomic_sub_fetch(&((struct proc_handle *)obj)->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		kfree(obj);
@@ -23,6 +23,8 @@ void kobj_unref(void *obj, uint16_t type)
 
 enum capos_status kobj_invoke(void *obj, uint16_t type, struct kcall *c)
 {
+	if (c->nxfer != 0 && type != KOBJ_SPAWNER && type != KOBJ_ENDPOINT_CLIENT)
+		return CAPOS_E_INVOKE;
 	switch (type) {
 	case KOBJ_CONSOLE:
 		return console_invoke(c);
@@ -35,6 +37,7 @@ enum capos_status kobj_invoke(void *obj, uint16_t type, struct kcall *c)
 	case KOBJ_BOOTMANIFEST:
 		return bootmanifest_invoke(c);
 	case KOBJ_ENDPOINT:
+	case KOBJ_ENDPOINT_CLIENT:
 		return endpoint_invoke(obj, c);
 	default:
 		return CAPOS_E_INVOKE;

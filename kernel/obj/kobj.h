@@ -20,7 +20,8 @@ enum kobj_type {
 	KOBJ_SPAWNER = 3,
 	KOBJ_PROCHANDLE = 4,
 	KOBJ_BOOTMANIFEST = 5,
-	KOBJ_ENDPOINT = 6,
+	KOBJ_ENDPOINT = 6,	  /* the server facet (interface Endpoint) */
+	KOBJ_ENDPOINT_CLIENT = 7, /* the same object's client facet */
 };
 
 /* One CALL, decoded and with its parameters already copied into the kernel. */
@@ -35,6 +36,7 @@ struct kcall {
 	size_t result_len;		 /* set by the object */
 	const struct capos_handle *xfer; /* capabilities sent beside the message */
 	uint32_t nxfer;
+	bool move;		 /* CAPOS_SQE_F_MOVE: the sender gives them up */
 	struct capos_handle ret; /* a capability the object installed for the caller */
 	bool has_ret;
 };
@@ -52,7 +54,9 @@ struct proc_handle {
 void kobj_ref(void *obj, uint16_t type);
 void kobj_unref(void *obj, uint16_t type);
 
-/* kobj_invoke: runs c on the object; returns the CQE status. */
+/* kobj_invoke: runs c on the object; returns the CQE status. Only objects that
+ * take capabilities (ProcessSpawner, an endpoint's client facet) accept a call
+ * with capabilities beside it; the others refuse it (CAPOS_E_INVOKE). */
 enum capos_status kobj_invoke(void *obj, uint16_t type, struct kcall *c);
 
 /* The console object (a singleton). */

@@ -66,7 +66,8 @@ static enum capos_status spawn(struct kcall *c)
 	}
 	struct cap_xfer_txn txn;
 	enum cap_status cs =
-	    n ? cap_xfer_prepare(&c->caller->caps, &child->caps, handles, n, false, &txn) : CAP_OK;
+	    n ? cap_xfer_prepare(&c->caller->caps, &child->caps, handles, n, c->move, &txn)
+	      : CAP_OK;
 	if (cs == CAP_OK && n)
 		cs = cap_xfer_commit(&txn);
 	if (cs != CAP_OK) {
@@ -74,7 +75,7 @@ static enum capos_status spawn(struct kcall *c)
 		kfree(h);
 		return cap_status_to_capos(cs);
 	}
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n && !c->move; i++)
 		kobj_ref(txn.ref[i].obj, txn.ref[i].type);	 /* the child's copies */
 	*h = (struct proc_handle){.refs = 2, .pid = child->pid}; /* child and caller */
 	if (cap_install(&c->caller->caps, h, KOBJ_PROCHANDLE, CAPOS_IFACE_PROCESS_HANDLE,

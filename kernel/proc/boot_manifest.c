@@ -59,7 +59,7 @@ bool boot_manifest_start_init(void)
 			ok = (obj = endpoint_new()) != NULL;
 		if (!ok || cap_install(&p->caps, obj, type, g.iface, &h) != CAP_OK || h.slot != i) {
 			if (ok && type == KOBJ_ENDPOINT)
-				endpoint_unref(obj);
+				endpoint_unref(obj, true);
 			kprintf("manifest: init grant '%s' (%s) could not be installed\n", g.name,
 				g.iface_name);
 			proc_abandon(p);

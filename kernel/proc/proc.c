@@ -81,7 +81,16 @@ static void release_cap(void *ctx, const struct cap_ref *ref)
 	kobj_unref(ref->obj, ref->type); /* the objects' teardown hook */
 }
 
-static void proc_destroy(struct proc *p)
+static bool ledger_zero(const struct cap_ledger *l)
+{
+	for (int r = 0; r < CAP_RES_COUNT; r++)
+		if (l->res[r].used != 0 || l->res[r].reserved != 0)
+			return false;
+	return true;
+}
+
+/* Frees everything p holds; true when its ledger came back to zero. */
+static bool proc_destroy(struct proc *p)
 {
 	if (p->caps.slot != NULL)
 		cap_table_clear(&p->caps, release_cap, NULL);
@@ -89,10 +98,13 @@ static void proc_destroy(struct proc *p)
 		paging_free_user(p->pml4, free_frame);
 		frame_free(p->pml4);
 	}
+	cap_ledger_release(&p->ledger, CAP_RES_PAGES, p->frames);
 	if (p->kstack_phys != 0)
 		for (int i = 0; i < KSTACK_FRAMES; i++)
 			frame_free(p->kstack_phys + (uint64_t)i * PAGE_SIZE);
+	bool zero = ledger_zero(&p->ledger);
 	memset(p, 0, sizeof(*p));
+	return zero;
 }
 
 /* Maps one zeroed user page, copying in whatever file bytes fall inside it. */
@@ -100,8 +112,14 @@ static bool map_user_page(struct proc *p, uint64_t va, uint64_t flags, const uin
 			  uint64_t src_va, uint64_t src_len)
 {
 	uint64_t pa;
-	if (!frame_alloc(&pa))
+	if (cap_ledger_reserve(&p->ledger, CAP_RES_PAGES, 1) != CAP_OK) {
+		kprintf("proc: %s: page limit (%u) reached\n", p->name, PROC_MAX_PAGES);
 		return false;
+	}
+	if (!frame_alloc(&pa)) {
+		cap_ledger_rollback(&p->ledger, CAP_RES_PAGES, 1);
+		return false;
+	}
 	if (src_len != 0 && src_va < va + PAGE_SIZE && va < src_va + src_len) {
 		uint64_t from = src_va > va ? src_va : va;
 		uint64_t to = src_va + src_len < va + PAGE_SIZE ? src_va + src_len : va + PAGE_SIZE;
@@ -109,8 +127,10 @@ static bool map_user_page(struct proc *p, uint64_t va, uint64_t flags, const uin
 	}
 	if (paging_map_in(p->pml4, va, pa, flags | PTE_U) != PAGING_OK) {
 		frame_free(pa);
+		cap_ledger_rollback(&p->ledger, CAP_RES_PAGES, 1);
 		return false;
 	}
+	cap_ledger_commit(&p->ledger, CAP_RES_PAGES, 1);
 	p->frames++;
 	return true;
 }
@@ -181,6 +201,7 @@ static struct proc *spawn(const char *name, const char *binary, bool default_cap
 		return NULL;
 	}
 	memset(p, 0, sizeof(*p));
+	cap_ledger_init(&p->ledger, PROC_CAP_SLOTS, PROC_MAX_CALLS, PROC_MAX_PAGES);
 	size_t n = strlen(name);
 	memcpy(p->name, name, n < PROC_NAME_MAX - 1 ? n : PROC_NAME_MAX - 1);
 	p->state = PROC_BLOCKED; /* not runnable until complete */
@@ -201,7 +222,6 @@ static struct proc *spawn(const char *name, const char *binary, bool default_cap
 	p->ring_phys = pte & PTE_ADDR_MASK;
 	p->ring = phys_to_virt(p->ring_phys);
 	ring_init(p->ring, &p->rk);
-	cap_ledger_init(&p->ledger, PROC_CAP_SLOTS, PROC_MAX_CALLS, 0);
 	cap_table_init(&p->caps, p->cap_slots, PROC_CAP_SLOTS, &p->ledger);
 	/* Until the boot manifest and init hand out capabilities, a program
 	 * started with run= holds exactly two: the console (slot 0) and the
@@ -380,6 +400,12 @@ static void run(struct proc *p)
 	lapic_timer_stop();
 	write_cr3(paging_kernel_pml4());
 	cpu->proc = NULL;
+	bool ended = p->exited, zero = false;
+	char name[PROC_NAME_MAX];
+	int pid = p->pid;
+	uint32_t caps = p->caps.live;
+	uint64_t pages = p->frames;
+	memcpy(name, p->name, sizeof(name));
 	uint64_t fl = spin_lock_irqsave(&sched_lock);
 	if (p->exited)
 		endpoint_proc_exit(p);
@@ -394,7 +420,7 @@ static void run(struct proc *p)
 	if (p->exited) {
 		/* The exit status was reported; nothing waits for it yet, so all of
 		 * the process goes back now (ProcessHandle.wait will keep zombies). */
-		proc_destroy(p);
+		zero = proc_destroy(p);
 	} else if (p->wait_fn != NULL) {
 		p->state = PROC_BLOCKED;
 		waiters++;
@@ -403,6 +429,10 @@ static void run(struct proc *p)
 		p->state = PROC_READY;
 	}
 	spin_unlock_irqrestore(&sched_lock, fl);
+	if (ended)
+		kprintf("proc: %s pid %d released %u capabilities and %llu pages; ledger %s\n",
+			name, pid, caps, (unsigned long long)pages,
+			zero ? "back to zero" : "NOT ZERO");
 	kick_others();
 }
 

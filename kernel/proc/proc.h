@@ -19,7 +19,8 @@
 #define USER_RING_VA	0x00007fffffe00000ull
 #define KSTACK_FRAMES	4
 #define PROC_CAP_SLOTS	64
-#define PROC_MAX_CALLS	16
+#define PROC_MAX_CALLS	8    /* calls outstanding plus calls received, not returned */
+#define PROC_MAX_PAGES	4096 /* user pages: image, stack, ring */
 
 enum proc_state {
 	PROC_FREE = 0,
@@ -55,8 +56,8 @@ struct proc {
 		struct endpoint *ep; /* NULL: free */
 		struct ep_call *call;
 		uint32_t gen;
-	} recv[8];	 /* calls received and not yet returned (RETURN tokens) */
-	uint64_t frames; /* user frames charged to this process */
+	} recv[PROC_MAX_CALLS]; /* calls received and not yet returned (RETURN tokens) */
+	uint64_t frames;	/* user frames charged to this process */
 };
 
 /* proc_init: the process table and SYSCALL on this CPU. */

@@ -20,8 +20,6 @@ static enum capos_status do_call(struct proc *p, const struct ring_req *q, struc
 	enum capos_status st;
 	if (cap_lookup(&p->caps, q->target, &ref) != CAP_OK)
 		return CAPOS_E_LOOKUP;
-	if (q->move)
-		return CAPOS_E_INVOKE; /* move transfers are not implemented yet */
 	if (q->xfer_count != 0 &&
 	    !copy_from_user(xfer, q->xfer_addr, q->xfer_count * sizeof(struct capos_handle)))
 		return CAPOS_E_BAD_PARAMS;
@@ -43,7 +41,8 @@ static enum capos_status do_call(struct proc *p, const struct ring_req *q, struc
 			  .result = result,
 			  .result_cap = q->result_len,
 			  .xfer = xfer,
-			  .nxfer = q->xfer_count};
+			  .nxfer = q->xfer_count,
+			  .move = q->move};
 	st = kobj_invoke(ref.obj, ref.type, &c);
 	if (st == CAPOS_OK && c.result_len > 0) {
 		if (c.result_len > q->result_len ||
