@@ -39,7 +39,7 @@ USER_PROGS  := $(sort $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard
 USER_ELFS   := $(patsubst %,$(BUILD)/user/%.elf,$(USER_PROGS))
 UCFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mgeneral-regs-only \
 	   -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -g $(WARN) \
-	   -Iuser -Iinclude -MMD -MP
+	   -Iuser -Iinclude -I. -MMD -MP
 ULDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	    -Wl,-z,noexecstack -T user/user.ld
 
@@ -78,7 +78,7 @@ $(BUILD)/k/%.S.o: %.S
 	@echo "  AS      $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@
 
-USER_LIB := $(wildcard user/lib/*.c)
+USER_LIB := $(wildcard user/lib/*.c) lib/fmt.c lib/umalloc/umalloc.c
 
 $(BUILD)/user/%.elf: $$(wildcard user/%/*.c) $(USER_LIB) user/lib/crt0.S user/user.ld
 	@mkdir -p $(dir $@)

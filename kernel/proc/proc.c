@@ -312,13 +312,13 @@ void sched_preempt_point(void)
 	context_switch(&p->saved_rsp, cpu->sched_rsp);
 }
 
-void proc_fault_current(const char *what, uint64_t addr, uint64_t rip)
+void proc_fault_current(const char *what, unsigned vector, uint64_t addr, uint64_t rip)
 {
 	struct proc *p = this_cpu()->proc;
 	kprintf("proc: %s pid %d fault: %s at 0x%llx rip 0x%llx, killed\n", p->name, p->pid, what,
 		(unsigned long long)addr, (unsigned long long)rip);
 	p->faulted = true;
-	proc_exit_current(-1);
+	proc_exit_current((int)vector);
 }
 
 void proc_exit_current(int status)

@@ -96,9 +96,11 @@ __attribute__((noreturn)) void sched_ap_loop(void);
 struct proc *proc_current(void);
 
 /* proc_exit_current / proc_fault_current: end the running process (exit status,
- * or a fault report) and switch away; never return. */
+ * or a fault report; a fault's status is its vector, as ProcessHandle.wait says)
+ * and switch away; never return. */
 __attribute__((noreturn)) void proc_exit_current(int status);
-__attribute__((noreturn)) void proc_fault_current(const char *what, uint64_t addr, uint64_t rip);
+__attribute__((noreturn)) void proc_fault_current(const char *what, unsigned vector, uint64_t addr,
+						  uint64_t rip);
 
 /* proc_sleep_current: blocks the running process for at least ns nanoseconds;
  * other processes run meanwhile. Returns on whichever CPU resumes it. */

@@ -3,6 +3,8 @@
 #include "capos.h"
 #include "capos/capnp_msg.h"
 #include "capos/gen/capos_schema.h"
+#include "lib/fmt.h"
+#include "lib/umalloc/umalloc.h"
 
 static uint64_t next_user_data = 1;
 
@@ -35,6 +37,50 @@ int32_t capos_call(struct capos_ring *r, struct capos_handle target, uint16_t me
 			      .params_len = params_len,
 			      .result_addr = (uint64_t)(uintptr_t)result,
 			      .result_len = result_len};
+	struct capos_cqe c;
+	return capos_submit(r, &e, &c);
+}
+
+int32_t capos_call_caps(struct capos_ring *r, struct capos_handle target, uint16_t method,
+			const void *params, uint32_t params_len, void *result, uint32_t result_len,
+			const struct capos_handle *caps, uint32_t ncaps, bool move,
+			struct capos_cqe *out)
+{
+	struct capos_sqe e = {.opcode = CAPOS_OP_CALL,
+			      .flags = move && ncaps ? CAPOS_SQE_F_MOVE : 0,
+			      .method = method,
+			      .xfer_count = ncaps,
+			      .target = target,
+			      .params_addr = (uint64_t)(uintptr_t)params,
+			      .params_len = params_len,
+			      .result_addr = (uint64_t)(uintptr_t)result,
+			      .result_len = result_len,
+			      .xfer_addr = ncaps ? (uint64_t)(uintptr_t)caps : 0};
+	return capos_submit(r, &e, out);
+}
+
+int32_t capos_recv(struct capos_ring *r, struct capos_handle ep, void *buf, uint32_t len,
+		   struct capos_handle *caps, uint32_t room, struct capos_cqe *out)
+{
+	struct capos_sqe e = {.opcode = CAPOS_OP_RECV,
+			      .xfer_count = room,
+			      .target = ep,
+			      .result_addr = (uint64_t)(uintptr_t)buf,
+			      .result_len = len,
+			      .xfer_addr = room ? (uint64_t)(uintptr_t)caps : 0};
+	return capos_submit(r, &e, out);
+}
+
+int32_t capos_return(struct capos_ring *r, uint64_t token, const void *msg, uint32_t len,
+		     const struct capos_handle *cap, bool move)
+{
+	struct capos_sqe e = {.opcode = CAPOS_OP_RETURN,
+			      .flags = move && cap ? CAPOS_SQE_F_MOVE : 0,
+			      .xfer_count = cap ? 1 : 0,
+			      .target = capos_handle_of(token),
+			      .params_addr = len ? (uint64_t)(uintptr_t)msg : 0,
+			      .params_len = len,
+			      .xfer_addr = cap ? (uint64_t)(uintptr_t)cap : 0};
 	struct capos_cqe c;
 	return capos_submit(r, &e, &c);
 }
@@ -96,6 +142,41 @@ int32_t timer_sleep(struct capos_ring *r, struct capos_handle timer, uint64_t ns
 	    capos_timer_sleep_params_set_ns(&b, &root, ns) != CAPNP_OK)
 		return CAPOS_E_MALFORMED;
 	return capos_call(r, timer, CAPOS_TIMER_SLEEP, params, b.used, 0, 0);
+}
+
+int32_t console_printf(struct capos_ring *r, struct capos_handle console, const char *fmt, ...)
+{
+	char text[256];
+	uint64_t buf[40];
+	struct capnp_builder b;
+	struct capnp_struct root;
+	va_list ap;
+	va_start(ap, fmt);
+	size_t n = fmt_vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n >= sizeof(text))
+		n = sizeof(text) - 1;
+	if (capnp_builder_init(&b, buf, sizeof(buf)) != CAPNP_OK ||
+	    capos_console_write_params_init_root(&b, &root) != CAPNP_OK ||
+	    capos_console_write_params_set_text(&b, &root, text, n) != CAPNP_OK)
+		return CAPOS_E_MALFORMED;
+	return capos_call(r, console, CAPOS_CONSOLE_WRITE, buf, b.used, 0, 0);
+}
+
+static _Alignas(16) uint8_t heap_arena[64 * 1024];
+static struct umalloc heap;
+static bool heap_ready;
+
+void *capos_malloc(size_t n)
+{
+	if (!heap_ready && umalloc_init(&heap, heap_arena, sizeof(heap_arena)) == UMALLOC_OK)
+		heap_ready = true;
+	return heap_ready ? umalloc(&heap, n) : NULL;
+}
+
+int capos_free(void *p)
+{
+	return heap_ready ? (int)umalloc_free(&heap, p) : (p == NULL ? 0 : -1);
 }
 
 char *fmt_u64(char *buf, uint64_t v)

@@ -1,8 +1,11 @@
-/* capos: the user runtime's ring client and typed calls (the start of
- * libcapos). One outstanding request at a time, synchronous. */
+/* capos: libcapos, the user runtime: the ring client (one outstanding request
+ * at a time, synchronous), calls with capabilities beside them, receive and
+ * return for servers, typed stubs built on the generated schema accessors, a
+ * heap, and formatted output to a Console capability. */
 #ifndef CAPOS_USER_CAPOS_H
 #define CAPOS_USER_CAPOS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +20,32 @@ int32_t capos_submit(struct capos_ring *r, struct capos_sqe *e, struct capos_cqe
 int32_t capos_call(struct capos_ring *r, struct capos_handle target, uint16_t method,
 		   const void *params, uint32_t params_len, void *result, uint32_t result_len);
 
+/* capos_call_caps: CALL with ncaps capabilities beside the message (moved when
+ * move is true: the handles go stale once the call is received). The whole
+ * completion goes to *out: a capability in the reply is capos_handle_of(out->aux)
+ * when out->xfer_count is 1. */
+int32_t capos_call_caps(struct capos_ring *r, struct capos_handle target, uint16_t method,
+			const void *params, uint32_t params_len, void *result, uint32_t result_len,
+			const struct capos_handle *caps, uint32_t ncaps, bool move,
+			struct capos_cqe *out);
+
+/* capos_recv: RECV on an Endpoint: the message goes to buf, the capabilities
+ * beside it (at most room) to caps[0..out->xfer_count); out->aux is the token
+ * capos_return answers, out->method the caller's method. */
+int32_t capos_recv(struct capos_ring *r, struct capos_handle ep, void *buf, uint32_t len,
+		   struct capos_handle *caps, uint32_t room, struct capos_cqe *out);
+
+/* capos_return: RETURN the call received under token with a reply message and
+ * at most one capability (cap may be NULL; moved when move is true). */
+int32_t capos_return(struct capos_ring *r, uint64_t token, const void *msg, uint32_t len,
+		     const struct capos_handle *cap, bool move);
+
+/* capos_handle_of: the handle a CQE's aux names (slot | gen << 32). */
+static inline struct capos_handle capos_handle_of(uint64_t aux)
+{
+	return (struct capos_handle){(uint32_t)aux, (uint32_t)(aux >> 32)};
+}
+
 /* capos_release: RELEASE target. */
 int32_t capos_release(struct capos_ring *r, struct capos_handle target);
 
@@ -26,6 +55,16 @@ int32_t console_write_line(struct capos_ring *r, struct capos_handle console, co
 /* timer_now / timer_sleep: Timer.now and Timer.sleep. */
 int32_t timer_now(struct capos_ring *r, struct capos_handle timer, uint64_t *ns);
 int32_t timer_sleep(struct capos_ring *r, struct capos_handle timer, uint64_t ns);
+
+/* console_printf: formats (lib/fmt: %d %u %x %s %c %p, width, precision) and
+ * writes the text with Console.write; output past 255 bytes is cut. */
+int32_t console_printf(struct capos_ring *r, struct capos_handle console, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* capos_malloc / capos_free: the process heap, a 64 KiB arena in the program's
+ * own memory (lib/umalloc). capos_free refuses pointers it did not hand out. */
+void *capos_malloc(size_t n);
+int capos_free(void *p);
 
 /* fmt_u64: decimal digits of v into buf (at least 21 bytes); returns buf. */
 char *fmt_u64(char *buf, uint64_t v);

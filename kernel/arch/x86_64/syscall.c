@@ -42,5 +42,5 @@ void syscall_dispatch(struct syscall_frame *f)
 	/* SYSRET to a non-canonical RIP would fault in ring 0 on Intel CPUs (SDM 2B,
 	 * SYSRET): whatever set it, such a process ends instead of returning. */
 	if ((int64_t)f->rcx >> 47 != 0 && (int64_t)f->rcx >> 47 != -1)
-		proc_fault_current("non-canonical return address", f->rcx, f->rcx);
+		proc_fault_current("non-canonical return address", 13, f->rcx, f->rcx); /* #GP */
 }
