@@ -103,7 +103,9 @@ _Static_assert(sizeof(struct capos_ring) == 64 + 16 * 64 + 32 * 32, "capos_ring 
 _Static_assert(sizeof(struct capos_ring) <= CAPOS_RING_PAGE_SIZE, "ring fits its page");
 
 /* System calls (SYSCALL with the number in RAX). */
-#define CAPOS_SYS_CAP_ENTER 0 /* rdi = min_complete, rsi = timeout_ns; returns CQEs ready */
-#define CAPOS_SYS_EXIT	    1 /* rdi = status; does not return */
+#define CAPOS_SYS_CAP_ENTER                                                                        \
+	0		 /* rdi = min_complete, rsi = timeout_ns (0 no wait, UINT64_MAX            \
+			  * no limit); returns CQEs ready */
+#define CAPOS_SYS_EXIT 1 /* rdi = status; does not return */
 
 #endif

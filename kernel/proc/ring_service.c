@@ -4,6 +4,7 @@
  * completion per submission. */
 #include "ring_service.h"
 #include "proc.h"
+#include "arch/x86_64/clock.h"
 #include "arch/x86_64/usercopy.h"
 #include "lib/str.h"
 #include "mm/heap.h"
@@ -103,14 +104,38 @@ static void serve_one(struct proc *p, const struct capos_sqe *sqe)
 	ring_post_cqe(p->ring, &p->rk, &c);
 }
 
+struct enter_wait {
+	struct proc *p;
+	uint32_t min_complete;
+	uint64_t deadline;
+};
+
+/* Checked by the scheduler while the process is blocked: its ring page is read
+ * through the kernel alias, and only the process itself could change it. */
+static bool enter_done(void *arg)
+{
+	const struct enter_wait *w = arg;
+	return clock_ns() >= w->deadline || ring_cq_ready(w->p->ring, &w->p->rk) >= w->min_complete;
+}
+
 uint64_t ring_service(struct proc *p, uint32_t min_complete, uint64_t timeout_ns)
 {
 	uint32_t n;
-	(void)min_complete; /* every operation so far completes synchronously */
-	(void)timeout_ns;
 	if (ring_sq_pending(p->ring, &p->rk, CAPOS_RING_SQ_ENTRIES, &n) == RING_SQ_CORRUPT)
 		ring_post_status(p->ring, &p->rk, 0, CAPOS_E_MALFORMED);
 	for (struct capos_sqe sqe; ring_take_sqe(p->ring, &p->rk, &sqe) == RING_OK;)
 		serve_one(p, &sqe);
+	/* Operations complete before cap_enter returns (those that block, block
+	 * inside it), so what may still be missing is only waited for: until
+	 * min_complete completions are ready or timeout_ns has passed (0: no wait;
+	 * UINT64_MAX: no limit). */
+	if (min_complete > CAPOS_RING_CQ_ENTRIES)
+		min_complete = CAPOS_RING_CQ_ENTRIES;
+	if (timeout_ns != 0 && ring_cq_ready(p->ring, &p->rk) < min_complete) {
+		uint64_t now = clock_ns();
+		struct enter_wait w = {
+		    p, min_complete, timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns};
+		proc_block_current(enter_done, &w);
+	}
 	return ring_cq_ready(p->ring, &p->rk);
 }

@@ -6,8 +6,9 @@
 
 #include "capos/ring.h"
 
-/* cap_enter: processes submitted SQEs; waits for min_complete completions (up
- * to timeout_ns); returns how many completions are ready. */
+/* cap_enter: processes submitted SQEs, then waits until min_complete
+ * completions are ready or timeout_ns has passed (0: no wait; UINT64_MAX: no
+ * limit); returns how many completions are ready. */
 static inline uint64_t cap_enter(uint32_t min_complete, uint64_t timeout_ns)
 {
 	uint64_t ret;

@@ -1,5 +1,7 @@
 /* sleeper: Timer.now, Timer.sleep(30 ms), Timer.now: the sleep lasted at least
- * 30 ms (other processes ran meanwhile), reported through the Console. */
+ * 30 ms (other processes ran meanwhile), reported through the Console. Then
+ * cap_enter's own wait: with nothing submitted, cap_enter(1, 0) returns at once
+ * and cap_enter(1, 15 ms) returns with no completion after at least 15 ms. */
 #include "lib/capos.h"
 
 int main(struct capos_ring *ring);
@@ -26,5 +28,15 @@ int main(struct capos_ring *ring)
 	cat(line, fmt_u64(num, (t1 - t0) / 1000000));
 	cat(line, " ms, asked for 30");
 	console_write_line(ring, console, line);
-	return t1 - t0 >= 30000000ull ? 0 : 4;
+	if (t1 - t0 < 30000000ull)
+		return 4;
+	uint64_t t2;
+	if (timer_now(ring, timer, &t0) != CAPOS_OK || cap_enter(1, 0) != 0 ||
+	    timer_now(ring, timer, &t1) != CAPOS_OK || cap_enter(1, 15000000ull) != 0 ||
+	    timer_now(ring, timer, &t2) != CAPOS_OK)
+		return 5;
+	console_printf(
+	    ring, console, "sleeper: cap_enter waited %llu ms with timeout 0, %llu ms with 15 ms\n",
+	    (unsigned long long)((t1 - t0) / 1000000), (unsigned long long)((t2 - t1) / 1000000));
+	return t2 - t1 >= 15000000ull ? 0 : 6;
 }

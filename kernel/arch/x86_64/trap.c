@@ -139,8 +139,8 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (f->cs & 3) {
 		/* A fault in user mode ends that process alone. */
-		proc_fault_current(v < 32 ? exc_names[v][1] : "exception", v, v == 14 ? read_cr2() : 0,
-				   f->rip);
+		proc_fault_current(v < 32 ? exc_names[v][1] : "exception", v,
+				   v == 14 ? read_cr2() : 0, f->rip);
 	}
 	console_emergency();
 	kprintf("exception %s (%s) vector=%u error=0x%llx\n", v < 32 ? exc_names[v][0] : "?",
