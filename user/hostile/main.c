@@ -53,8 +53,14 @@ int main(struct capos_ring *ring)
 		}
 		__atomic_store_n(&ring->sq_tail, tail + batch, __ATOMIC_RELEASE);
 		sent += batch;
-		uint64_t a = next() % 3 == 0 ? next() : batch;
-		raw_syscall(CAPOS_SYS_CAP_ENTER, a, next());
+		/* Absurd arguments: a huge min_complete (it is clamped to the CQ size)
+		 * with a short timeout, or an endless or random timeout with a
+		 * min_complete of 0: cap_enter waits for exactly what was asked, so an
+		 * unbounded wait for what never comes would block this process for
+		 * good (itself only, which is its right). */
+		uint64_t a = next() % 3 == 0 ? next() : 0;
+		uint64_t wait_ns = a != 0 ? next() % 200000 : (next() % 2 ? UINT64_MAX : next());
+		raw_syscall(CAPOS_SYS_CAP_ENTER, a, wait_ns);
 		if (next() % 64 == 0) {
 			/* Corrupt the indices the kernel publishes and the one it reads. */
 			ring->sq_head = (uint32_t)next();
