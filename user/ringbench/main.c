@@ -1,10 +1,13 @@
 /* ringbench: cycles per ring operation, measured with RDTSC in user mode:
- * NOP one per cap_enter and 16 per cap_enter; CALL Timer.now likewise. For each,
- * the median over 15 runs of 256 operations. Printed through the Console as
- * `bench ring nop=N nop16=N call=N call16=N` (TSC cycles per operation). */
+ * NOP one per cap_enter and 16 per cap_enter; CALL Timer.now likewise; and,
+ * when slot 2 holds an EndpointClient of an echo-server (manifests/bench), the
+ * round trip of a 24-byte message through it. For each, the median over 15 runs
+ * (256 operations, 64 round trips). Printed through the Console as
+ * `bench ring nop=N nop16=N call=N call16=N ep=N|none cycles/op` (TSC cycles). */
 #include "lib/capos.h"
 #include "capos/capnp_msg.h"
 #include "capos/gen/capos_schema.h"
+#include "echo-server/echo.h"
 
 #define OPS  256
 #define RUNS 15
@@ -51,6 +54,8 @@ static int batch(int call, uint32_t n)
 	return 0;
 }
 
+static uint64_t median(uint64_t *v);
+
 static uint64_t measure(int call, uint32_t per_enter)
 {
 	uint64_t v[RUNS];
@@ -61,6 +66,33 @@ static uint64_t measure(int call, uint32_t per_enter)
 				return 0;
 		v[r] = (rdtsc() - t0) / OPS;
 	}
+	return median(v);
+}
+
+/* Round trips through the endpoint in slot 2; 0 when there is none. */
+static uint64_t measure_endpoint(void)
+{
+	static uint64_t msg[3] = {0x0000000100000000ull, 1, 2}, reply[4];
+	struct capos_handle ep = {2, 1};
+	struct capos_cqe c;
+	uint64_t v[RUNS];
+	if (capos_call_caps(R, ep, ECHO_ECHO, msg, sizeof(msg), reply, sizeof(reply), 0, 0, false,
+			    &c) != CAPOS_OK)
+		return 0;
+	for (int r = 0; r < RUNS; r++) {
+		uint64_t t0 = rdtsc();
+		for (int k = 0; k < OPS / 4; k++)
+			if (capos_call_caps(R, ep, ECHO_ECHO, msg, sizeof(msg), reply,
+					    sizeof(reply), 0, 0, false, &c) != CAPOS_OK)
+				return 0;
+		v[r] = (rdtsc() - t0) / (OPS / 4);
+	}
+	capos_call_caps(R, ep, ECHO_BYE, msg, 8, reply, sizeof(reply), 0, 0, false, &c);
+	return median(v);
+}
+
+static uint64_t median(uint64_t *v)
+{
 	for (int i = 1; i < RUNS; i++)
 		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
 			uint64_t t = v[j];
@@ -96,6 +128,9 @@ int main(struct capos_ring *ring)
 		cat(line, names[m]);
 		cat(line, fmt_u64(num, c));
 	}
+	uint64_t ep = measure_endpoint();
+	cat(line, " ep=");
+	cat(line, ep ? fmt_u64(num, ep) : "none");
 	cat(line, " cycles/op");
 	return console_write_line(ring, (struct capos_handle){0, 1}, line) == CAPOS_OK ? 0 : 3;
 }
