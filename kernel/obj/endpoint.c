@@ -174,8 +174,20 @@ static enum capos_status client_call(struct endpoint *e, struct kcall *c)
 	if (slot == NULL)
 		goto out;
 	params = reply = NULL; /* the slot owns them now */
-	proc_block_current(call_done, slot);
+	proc_block_killable(call_done, slot);
 	fl = spin_lock_irqsave(&e->lock);
+	if (slot->state == EP_QUEUED) {
+		/* Killed before any server took the call: withdraw it. */
+		slot->state = EP_DONE;
+		slot->status = CAPOS_E_INVOKE;
+	}
+	while (slot->state != EP_DONE) {
+		/* Killed while a server holds the call: it may still move
+		 * capabilities into this table, so wait for its RETURN. */
+		spin_unlock_irqrestore(&e->lock, fl);
+		proc_block_current(call_done, slot);
+		fl = spin_lock_irqsave(&e->lock);
+	}
 	st = slot->status;
 	if (st == CAPOS_OK && slot->reply_len > 0)
 		memcpy(c->result, slot->reply, slot->reply_len);
@@ -294,8 +306,12 @@ enum capos_status endpoint_recv(struct proc *p, struct endpoint *e, const struct
 	for (;;) {
 		struct ep_call *call = take_oldest(e, q->result_len, q->xfer_count, &st);
 		if (call == NULL && st == CAPOS_OK) {
-			proc_block_current(has_queued, e);
-			continue;
+			if (proc_killed_current()) {
+				st = CAPOS_E_INVOKE;
+			} else {
+				proc_block_killable(has_queued, e);
+				continue;
+			}
 		}
 		if (call != NULL && !deliver(p, call, q, &st)) {
 			__atomic_store_n(&call->state, EP_QUEUED, __ATOMIC_RELEASE);

@@ -111,10 +111,22 @@ enum capos_status handle_invoke(struct proc_handle *h, struct kcall *c)
 {
 	struct capnp_builder b;
 	struct capnp_struct root;
-	if (c->iface != CAPOS_IFACE_PROCESS_HANDLE || c->method != CAPOS_PROCESS_HANDLE_WAIT)
-		return CAPOS_E_INVOKE; /* kill is not implemented yet */
+	if (c->iface != CAPOS_IFACE_PROCESS_HANDLE)
+		return CAPOS_E_INVOKE;
+	if (c->method == CAPOS_PROCESS_HANDLE_KILL) {
+		/* Killing what has ended already is not an error: the result is the same. */
+		proc_kill(h->pid);
+		if (capnp_builder_init(&b, c->result, c->result_cap) == CAPNP_OK &&
+		    capos_process_handle_kill_results_init_root(&b, &root) == CAPNP_OK)
+			c->result_len = b.used;
+		return CAPOS_OK;
+	}
+	if (c->method != CAPOS_PROCESS_HANDLE_WAIT)
+		return CAPOS_E_INVOKE;
 	if (!handle_ended(h))
-		proc_block_current(handle_ended, h);
+		proc_block_killable(handle_ended, h);
+	if (!handle_ended(h))
+		return CAPOS_E_INVOKE; /* the waiter itself was killed */
 	if (capnp_builder_init(&b, c->result, c->result_cap) != CAPNP_OK ||
 	    capos_process_handle_wait_results_init_root(&b, &root) != CAPNP_OK ||
 	    capos_process_handle_wait_results_set_reason(&b, &root, (uint16_t)h->reason) !=

@@ -303,6 +303,7 @@ void sched_preempt_point(void)
 {
 	struct percpu *cpu = this_cpu();
 	struct proc *p = cpu->proc;
+	proc_exit_if_killed();
 	if (!cpu->need_resched || p == NULL)
 		return;
 	cpu->need_resched = false;
@@ -333,14 +334,56 @@ void proc_exit_current(int status)
 	__builtin_unreachable();
 }
 
-void proc_block_current(bool (*fn)(void *arg), void *arg)
+static void block(bool (*fn)(void *arg), void *arg, bool killable)
 {
 	struct percpu *cpu = this_cpu();
 	struct proc *p = cpu->proc;
 	__asm__ volatile("cli");
 	p->wait_arg = arg;
+	p->killable = killable;
 	p->wait_fn = fn; /* the scheduler makes it BLOCKED once off this stack */
 	context_switch(&p->saved_rsp, cpu->sched_rsp);
+}
+
+void proc_block_current(bool (*fn)(void *arg), void *arg)
+{
+	block(fn, arg, false);
+}
+
+void proc_block_killable(bool (*fn)(void *arg), void *arg)
+{
+	block(fn, arg, true);
+}
+
+bool proc_killed_current(void)
+{
+	return __atomic_load_n(&this_cpu()->proc->killed, __ATOMIC_ACQUIRE);
+}
+
+void proc_exit_if_killed(void)
+{
+	struct proc *p = this_cpu()->proc;
+	if (p == NULL || !__atomic_load_n(&p->killed, __ATOMIC_ACQUIRE))
+		return;
+	p->kill_exit = true;
+	kprintf("proc: %s pid %d killed\n", p->name, p->pid);
+	proc_exit_current(0);
+}
+
+bool proc_kill(int pid)
+{
+	bool found = false;
+	uint64_t fl = spin_lock_irqsave(&sched_lock);
+	for (int i = 0; i < PROC_MAX; i++)
+		if (procs[i].state != PROC_FREE && procs[i].pid == pid && !procs[i].exited) {
+			__atomic_store_n(&procs[i].killed, true, __ATOMIC_RELEASE);
+			found = true;
+		}
+	spin_unlock_irqrestore(&sched_lock, fl);
+	/* A killable wait ends at the next look of a scheduler; a process in user
+	 * mode on another CPU enters the kernel on this interrupt. */
+	kick_others();
+	return found;
 }
 
 static bool deadline_passed(void *arg)
@@ -353,7 +396,7 @@ void proc_sleep_current(uint64_t ns)
 	struct proc *p = this_cpu()->proc;
 	uint64_t now = clock_ns();
 	p->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
-	proc_block_current(deadline_passed, &p->wake_at);
+	proc_block_killable(deadline_passed, &p->wake_at);
 }
 
 /* Takes the next READY process, round robin, or NULL; wakes sleepers whose
@@ -365,7 +408,8 @@ static struct proc *pick(void)
 	if (waiters > 0) {
 		for (int i = 0; i < PROC_MAX; i++)
 			if (procs[i].state == PROC_BLOCKED && procs[i].wait_fn != NULL &&
-			    procs[i].wait_fn(procs[i].wait_arg)) {
+			    ((procs[i].killable && procs[i].killed) ||
+			     procs[i].wait_fn(procs[i].wait_arg))) {
 				procs[i].wait_fn = NULL;
 				procs[i].state = PROC_READY;
 				waiters--;
@@ -411,8 +455,9 @@ static void run(struct proc *p)
 		endpoint_proc_exit(p);
 	if (p->exited && p->handle != NULL) {
 		p->handle->status = p->exit_status;
-		p->handle->reason =
-		    p->faulted ? CAPOS_EXIT_REASON_FAULTED : CAPOS_EXIT_REASON_EXITED;
+		p->handle->reason = p->faulted	   ? CAPOS_EXIT_REASON_FAULTED
+				    : p->kill_exit ? CAPOS_EXIT_REASON_KILLED
+						   : CAPOS_EXIT_REASON_EXITED;
 		__atomic_store_n(&p->handle->ended, true, __ATOMIC_RELEASE);
 		kobj_unref(p->handle, KOBJ_PROCHANDLE);
 		p->handle = NULL;

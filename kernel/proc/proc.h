@@ -47,6 +47,9 @@ struct proc {
 	int exit_status;
 	bool faulted;
 	bool exited;		    /* set by the process's own CPU; the scheduler reaps it */
+	volatile bool killed;	    /* ProcessHandle.kill: end at the next way out */
+	bool kill_exit;		    /* it ended because it was killed */
+	bool killable;		    /* its current wait ends early when killed */
 	bool preempted;		    /* likewise: back to READY once off its stack */
 	bool (*wait_fn)(void *arg); /* blocked until wait_fn(wait_arg) is true */
 	void *wait_arg;
@@ -80,8 +83,22 @@ void proc_start(struct proc *p);
 void proc_abandon(struct proc *p);
 
 /* proc_block_current: blocks the running process until fn(arg) is true (checked
- * by every CPU's scheduler, at least every millisecond while anyone waits). */
+ * by every CPU's scheduler, at least every millisecond while anyone waits).
+ * proc_block_killable: the same, but a kill also ends the wait: the caller
+ * checks fn again and gives up if it is still false (proc_killed_current). */
 void proc_block_current(bool (*fn)(void *arg), void *arg);
+void proc_block_killable(bool (*fn)(void *arg), void *arg);
+bool proc_killed_current(void);
+
+/* proc_kill: ProcessHandle.kill of pid. The process ends at its next way out
+ * of the kernel or into it (system call return, interrupt from user mode, a
+ * killable wait); a call it made that a server already received is waited for
+ * first. false when pid has already ended. */
+bool proc_kill(int pid);
+
+/* proc_exit_if_killed: ends the running process if it was killed (the return
+ * paths to user mode call it). */
+void proc_exit_if_killed(void);
 
 /* sched_init: the timer and reschedule handlers on every CPU. */
 void sched_init(void);

@@ -39,6 +39,7 @@ void syscall_dispatch(struct syscall_frame *f)
 		f->rax = (uint64_t)(int64_t)CAPOS_E_MALFORMED;
 		break;
 	}
+	proc_exit_if_killed();
 	/* SYSRET to a non-canonical RIP would fault in ring 0 on Intel CPUs (SDM 2B,
 	 * SYSRET): whatever set it, such a process ends instead of returning. */
 	if ((int64_t)f->rcx >> 47 != 0 && (int64_t)f->rcx >> 47 != -1)
