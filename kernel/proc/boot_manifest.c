@@ -47,6 +47,7 @@ bool boot_manifest_start_init(void)
 	struct manifest_grant g;
 	void *obj;
 	uint16_t type;
+	bool have_manifest = false;
 	manifest_service(&boot_manifest, 0, &init);
 	struct proc *p = proc_create("init", init.binary_name);
 	if (p == NULL)
@@ -64,6 +65,10 @@ bool boot_manifest_start_init(void)
 				g.iface_name);
 			proc_abandon(p);
 			return false;
+		}
+		if (g.iface == CAPOS_IFACE_BOOT_MANIFEST && !have_manifest) {
+			proc_set_start_handle(p, h);
+			have_manifest = true;
 		}
 	}
 	proc_start(p);

@@ -17,7 +17,8 @@ struct manifest;
 const struct manifest *boot_manifest_get(void);
 
 /* boot_manifest_start_init: creates init with exactly the capabilities the
- * manifest grants it (in manifest order: slot i is grant i) and starts it.
+ * manifest grants it (in manifest order: slot i is grant i) and starts it, its
+ * first BootManifest grant named by its second start argument.
  * false (reason printed) when that fails; nothing is left half-created. */
 bool boot_manifest_start_init(void);
 

@@ -169,6 +169,11 @@ struct proc *proc_create(const char *name, const char *binary)
 	return spawn(name, binary, false, false);
 }
 
+void proc_set_start_handle(struct proc *p, struct capos_handle h)
+{
+	*p->start_arg = h.slot | (uint64_t)h.gen << 32;
+}
+
 void proc_start(struct proc *p)
 {
 	uint64_t fl = spin_lock_irqsave(&sched_lock);
@@ -246,6 +251,8 @@ static struct proc *spawn(const char *name, const char *binary, bool default_cap
 	*--sp = RFLAGS_IF;
 	*--sp = GDT_USER_CODE | 3;
 	*--sp = entry;
+	*--sp = 0; /* RSI: the start handle (proc_set_start_handle) */
+	p->start_arg = sp;
 	*--sp = USER_RING_VA; /* RDI: the ring */
 	uint64_t frame = (uint64_t)(uintptr_t)sp;
 	*--sp = (uint64_t)(uintptr_t)thread_start;

@@ -61,6 +61,7 @@ struct proc {
 		uint32_t gen;
 	} recv[PROC_MAX_CALLS]; /* calls received and not yet returned (RETURN tokens) */
 	uint64_t frames;	/* user frames charged to this process */
+	uint64_t *start_arg;	/* the RSI word of its first user entry frame */
 };
 
 /* proc_init: the process table and SYSCALL on this CPU. */
@@ -80,6 +81,10 @@ struct proc *proc_spawn(const char *name, const char *binary);
  * proc_abandon to undo it all). */
 struct proc *proc_create(const char *name, const char *binary);
 void proc_start(struct proc *p);
+/* proc_set_start_handle: before proc_start, the handle the program's second
+ * start argument names (slot | gen << 32; 0, naming nothing, by default):
+ * how init finds its BootManifest without guessing. */
+void proc_set_start_handle(struct proc *p, struct capos_handle h);
 void proc_abandon(struct proc *p);
 
 /* proc_block_current: blocks the running process until fn(arg) is true (checked

@@ -2,8 +2,9 @@
  * capabilities the manifest grants it (slot i is its grant i) and starts every
  * service of the manifest through ProcessSpawner with exactly the capabilities
  * named for it, each a copy of one of its own, then waits for them all.
- * It finds its Console, ProcessSpawner and BootManifest by the manifest names
- * "console", "spawner" and "manifest". */
+ * Its BootManifest comes as its start handle; from it, init learns its other
+ * capabilities' names and takes its Console and ProcessSpawner by the manifest
+ * names "console" and "spawner". */
 #include "lib/capos.h"
 #include "capos/capnp_msg.h"
 #include "capos/gen/capos_schema.h"
@@ -11,7 +12,7 @@
 #define MAX_CAPS     16
 #define MAX_SERVICES 32
 
-int main(struct capos_ring *ring);
+int main(struct capos_ring *ring, uint64_t start);
 
 static struct capos_ring *R;
 static struct capos_handle console;
@@ -186,7 +187,7 @@ static struct capos_handle start_service(struct capos_handle manifest, struct ca
 	return (struct capos_handle){(uint32_t)c.aux, (uint32_t)(c.aux >> 32)};
 }
 
-int main(struct capos_ring *ring)
+int main(struct capos_ring *ring, uint64_t start)
 {
 	static struct capos_handle handles[MAX_SERVICES];
 	static char names[MAX_SERVICES][24];
@@ -196,20 +197,14 @@ int main(struct capos_ring *ring)
 	struct capos_cqe c;
 	uint32_t count;
 	R = ring;
-	struct capos_handle manifest = {0, 1};
-	/* Until it knows its own caps, init assumes the manifest's own order puts the
-	 * BootManifest somewhere among the first slots: try each until one answers. */
-	for (uint32_t s = 0; s < MAX_CAPS; s++) {
-		manifest = (struct capos_handle){s, 1};
-		if (learn_caps(manifest) == 0 && ncaps > 0)
-			break;
-	}
-	int ci = find_cap("console", 7), si = find_cap("spawner", 7), mi = find_cap("manifest", 8);
-	if (ci < 0 || si < 0 || mi < 0)
+	struct capos_handle manifest = capos_handle_of(start);
+	if (start == 0 || learn_caps(manifest) != 0)
+		return 1;
+	int ci = find_cap("console", 7), si = find_cap("spawner", 7);
+	if (ci < 0 || si < 0)
 		return 1;
 	console = (struct capos_handle){(uint32_t)ci, 1};
 	struct capos_handle spawner = {(uint32_t)si, 1};
-	manifest = (struct capos_handle){(uint32_t)mi, 1};
 
 	capnp_builder_init(&b, msg, sizeof(msg));
 	capos_boot_manifest_service_count_params_init_root(&b, &root);

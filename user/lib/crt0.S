@@ -1,4 +1,5 @@
-/* crt0: user entry. RDI holds the address of the process's capability ring. */
+/* crt0: user entry. RDI holds the address of the process's capability ring,
+ * RSI a start handle (slot | gen << 32; 0 for none): main(ring, start). */
 	.text
 	.global _start
 _start:

@@ -58,17 +58,17 @@ syscall_return:
 	sysretq
 
 /* user_enter(frame): starts a thread in user mode from a frame on its kernel
- * stack: the first argument for user code (into RDI), then RIP, CS, RFLAGS,
- * RSP, SS for IRETQ. Every other register starts at zero. */
+ * stack: the first two arguments for user code (into RDI and RSI), then RIP,
+ * CS, RFLAGS, RSP, SS for IRETQ. Every other register starts at zero. */
 	.global user_enter
 user_enter:
 	movq %rdi, %rsp
 	popq %rdi
+	popq %rsi
 	xorl %eax, %eax
 	xorl %ebx, %ebx
 	xorl %ecx, %ecx
 	xorl %edx, %edx
-	xorl %esi, %esi
 	xorl %ebp, %ebp
 	xorl %r8d, %r8d
 	xorl %r9d, %r9d
