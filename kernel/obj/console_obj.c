@@ -7,8 +7,10 @@
 char kobj_console; /* its address is the object's identity */
 
 /* Text from a process is printed as it is, but control characters other than
- * newline and tab become '?', so no process can drive the terminal. */
-static void print_text(const char *s, size_t n)
+ * newline and tab become '?', so no process can drive the terminal. The line
+ * end of writeLine goes out in the same kprintf as the text's last chunk, so a
+ * short line is never split by other CPUs' output. */
+static void print_text(const char *s, size_t n, bool line)
 {
 	char buf[128];
 	size_t k = 0;
@@ -20,8 +22,7 @@ static void print_text(const char *s, size_t n)
 			k = 0;
 		}
 	}
-	if (k)
-		kprintf("%.*s", (int)k, buf);
+	kprintf("%.*s%s", (int)k, buf, line ? "\n" : "");
 }
 
 enum capos_status console_invoke(struct kcall *c)
@@ -37,9 +38,7 @@ enum capos_status console_invoke(struct kcall *c)
 	    capnp_get_text(c->params, c->params_len, &root, CAPOS_CONSOLE_WRITE_PARAMS_TEXT_PTR,
 			   &text, &n) != CAPNP_OK)
 		return CAPOS_E_BAD_PARAMS;
-	print_text(text, n);
-	if (c->method == CAPOS_CONSOLE_WRITE_LINE)
-		kprintf("\n");
+	print_text(text, n, c->method == CAPOS_CONSOLE_WRITE_LINE);
 	c->result_len = 0;
 	return CAPOS_OK;
 }
