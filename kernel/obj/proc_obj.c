@@ -64,26 +64,29 @@ static enum capos_status spawn(struct kcall *c)
 		kfree(h);
 		return CAPOS_E_INVOKE;
 	}
+	/* Prepare the transfer, then install the caller's ProcessHandle, and only
+	 * then commit: a failure before the commit undoes everything, so nothing
+	 * the caller moved is lost with an abandoned child. */
 	struct cap_xfer_txn txn;
 	enum cap_status cs =
 	    n ? cap_xfer_prepare(&c->caller->caps, &child->caps, handles, n, c->move, &txn)
 	      : CAP_OK;
-	if (cs == CAP_OK && n)
-		cs = cap_xfer_commit(&txn);
+	*h = (struct proc_handle){.refs = 2, .pid = child->pid}; /* child and caller */
+	if (cs == CAP_OK && cap_install(&c->caller->caps, h, KOBJ_PROCHANDLE,
+					CAPOS_IFACE_PROCESS_HANDLE, &c->ret) != CAP_OK) {
+		if (n)
+			cap_xfer_abort(&txn);
+		cs = CAP_E_FULL;
+	}
 	if (cs != CAP_OK) {
 		proc_abandon(child);
 		kfree(h);
 		return cap_status_to_capos(cs);
 	}
+	if (n)
+		cap_xfer_commit(&txn);
 	for (uint32_t i = 0; i < n && !c->move; i++)
-		kobj_ref(txn.ref[i].obj, txn.ref[i].type);	 /* the child's copies */
-	*h = (struct proc_handle){.refs = 2, .pid = child->pid}; /* child and caller */
-	if (cap_install(&c->caller->caps, h, KOBJ_PROCHANDLE, CAPOS_IFACE_PROCESS_HANDLE,
-			&c->ret) != CAP_OK) {
-		proc_abandon(child);
-		kfree(h);
-		return CAPOS_E_NO_RESOURCES;
-	}
+		kobj_ref(txn.ref[i].obj, txn.ref[i].type); /* the child's copies */
 	child->handle = h;
 	c->has_ret = true;
 	struct capnp_builder b;

@@ -377,20 +377,16 @@ void proc_exit_if_killed(void)
 	proc_exit_current(0);
 }
 
-bool proc_kill(int pid)
+void proc_kill(int pid)
 {
-	bool found = false;
 	uint64_t fl = spin_lock_irqsave(&sched_lock);
-	for (int i = 0; i < PROC_MAX; i++)
-		if (procs[i].state != PROC_FREE && procs[i].pid == pid && !procs[i].exited) {
-			__atomic_store_n(&procs[i].killed, true, __ATOMIC_RELEASE);
-			found = true;
-		}
+	struct proc *p = proc_find(pid);
+	if (p != NULL && !p->exited)
+		__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&sched_lock, fl);
 	/* A killable wait ends at the next look of a scheduler; a process in user
 	 * mode on another CPU enters the kernel on this interrupt. */
 	kick_others();
-	return found;
 }
 
 static bool deadline_passed(void *arg)
@@ -401,8 +397,7 @@ static bool deadline_passed(void *arg)
 void proc_sleep_current(uint64_t ns)
 {
 	struct proc *p = this_cpu()->proc;
-	uint64_t now = clock_ns();
-	p->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+	p->wake_at = clock_deadline(ns);
 	proc_block_killable(deadline_passed, &p->wake_at);
 }
 

@@ -98,8 +98,8 @@ bool proc_killed_current(void);
 /* proc_kill: ProcessHandle.kill of pid. The process ends at its next way out
  * of the kernel or into it (system call return, interrupt from user mode, a
  * killable wait); a call it made that a server already received is waited for
- * first. false when pid has already ended. */
-bool proc_kill(int pid);
+ * first. Nothing happens when pid has already ended. */
+void proc_kill(int pid);
 
 /* proc_exit_if_killed: ends the running process if it was killed (the return
  * paths to user mode call it). */

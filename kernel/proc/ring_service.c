@@ -132,9 +132,7 @@ uint64_t ring_service(struct proc *p, uint32_t min_complete, uint64_t timeout_ns
 	if (min_complete > CAPOS_RING_CQ_ENTRIES)
 		min_complete = CAPOS_RING_CQ_ENTRIES;
 	if (timeout_ns != 0 && ring_cq_ready(p->ring, &p->rk) < min_complete) {
-		uint64_t now = clock_ns();
-		struct enter_wait w = {
-		    p, min_complete, timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns};
+		struct enter_wait w = {p, min_complete, clock_deadline(timeout_ns)};
 		proc_block_killable(enter_done, &w);
 	}
 	return ring_cq_ready(p->ring, &p->rk);

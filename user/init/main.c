@@ -40,31 +40,16 @@ static int same(const char *a, size_t an, const char *b)
 
 static void say(const char *a, const char *b, const char *c)
 {
-	char line[128];
-	size_t n = 0;
-	const char *parts[3] = {a, b, c};
-	for (int k = 0; k < 3; k++)
-		for (const char *p = parts[k]; p != NULL && *p != '\0' && n < sizeof(line) - 1; p++)
-			line[n++] = *p;
-	line[n] = '\0';
-	console_write_line(R, console, line);
+	console_printf(R, console, "%s%s%s\n", a, b, c);
 }
 
-/* A CALL with params built in `msg`; the result lands in `res`. */
+/* A CALL with params built in `msg` and copies of xfer beside it; the result
+ * lands in `res`. */
 static int32_t call(struct capos_handle target, uint16_t method, const void *msg, uint32_t len,
 		    void *res, uint32_t rlen, const struct capos_handle *xfer, uint32_t nxfer,
 		    struct capos_cqe *c)
 {
-	struct capos_sqe e = {.opcode = CAPOS_OP_CALL,
-			      .method = method,
-			      .xfer_count = nxfer,
-			      .target = target,
-			      .params_addr = (uint64_t)(uintptr_t)msg,
-			      .params_len = len,
-			      .result_addr = (uint64_t)(uintptr_t)res,
-			      .result_len = rlen,
-			      .xfer_addr = nxfer ? (uint64_t)(uintptr_t)xfer : 0};
-	return capos_submit(R, &e, c);
+	return capos_call_caps(R, target, method, msg, len, res, rlen, xfer, nxfer, false, c);
 }
 
 /* Learns the names of its own capabilities from the BootManifest. */

@@ -30,15 +30,9 @@ int32_t capos_submit(struct capos_ring *r, struct capos_sqe *e, struct capos_cqe
 int32_t capos_call(struct capos_ring *r, struct capos_handle target, uint16_t method,
 		   const void *params, uint32_t params_len, void *result, uint32_t result_len)
 {
-	struct capos_sqe e = {.opcode = CAPOS_OP_CALL,
-			      .method = method,
-			      .target = target,
-			      .params_addr = (uint64_t)(uintptr_t)params,
-			      .params_len = params_len,
-			      .result_addr = (uint64_t)(uintptr_t)result,
-			      .result_len = result_len};
 	struct capos_cqe c;
-	return capos_submit(r, &e, &c);
+	return capos_call_caps(r, target, method, params, params_len, result, result_len, 0, 0,
+			       false, &c);
 }
 
 int32_t capos_call_caps(struct capos_ring *r, struct capos_handle target, uint16_t method,
@@ -115,15 +109,9 @@ int32_t timer_now(struct capos_ring *r, struct capos_handle timer, uint64_t *ns)
 	if (capnp_builder_init(&b, params, sizeof(params)) != CAPNP_OK ||
 	    capos_timer_now_params_init_root(&b, &root) != CAPNP_OK)
 		return CAPOS_E_MALFORMED;
-	struct capos_sqe e = {.opcode = CAPOS_OP_CALL,
-			      .method = CAPOS_TIMER_NOW,
-			      .target = timer,
-			      .params_addr = (uint64_t)(uintptr_t)params,
-			      .params_len = b.used,
-			      .result_addr = (uint64_t)(uintptr_t)result,
-			      .result_len = sizeof(result)};
 	struct capos_cqe c;
-	int32_t st = capos_submit(r, &e, &c);
+	int32_t st = capos_call_caps(r, timer, CAPOS_TIMER_NOW, params, b.used, result,
+				     sizeof(result), 0, 0, false, &c);
 	if (st != CAPOS_OK)
 		return st;
 	if (capnp_get_root(result, c.result_len, &root) != CAPNP_OK ||

@@ -11,6 +11,13 @@ void clock_init(void);
 /* clock_ns: nanoseconds since kernel entry, monotonic. */
 uint64_t clock_ns(void);
 
+/* clock_deadline: clock_ns() + ns, saturating at UINT64_MAX (never). */
+static inline uint64_t clock_deadline(uint64_t ns)
+{
+	uint64_t now = clock_ns();
+	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+}
+
 /* clock_tsc_hz: the calibrated TSC frequency. */
 uint64_t clock_tsc_hz(void);
 
