@@ -303,35 +303,30 @@ enum capos_status endpoint_recv(struct proc *p, struct endpoint *e, const struct
 			tok = i;
 	if (tok < 0 || cap_ledger_reserve(&p->ledger, CAP_RES_CALLS, 1) != CAP_OK)
 		return CAPOS_E_NO_RESOURCES; /* too many calls received and not returned */
-	for (;;) {
-		struct ep_call *call = take_oldest(e, q->result_len, q->xfer_count, &st);
-		if (call == NULL && st == CAPOS_OK) {
-			if (proc_killed_current()) {
-				st = CAPOS_E_INVOKE;
-			} else {
-				proc_block_killable(has_queued, e);
-				continue;
-			}
-		}
-		if (call != NULL && !deliver(p, call, q, &st)) {
-			__atomic_store_n(&call->state, EP_QUEUED, __ATOMIC_RELEASE);
-			call = NULL;
-		}
-		if (call == NULL) {
-			cap_ledger_rollback(&p->ledger, CAP_RES_CALLS, 1);
-			return st;
-		}
-		cap_ledger_commit(&p->ledger, CAP_RES_CALLS, 1);
-		endpoint_ref(e, false);
-		p->recv[tok].ep = e;
-		p->recv[tok].call = call;
-		p->recv[tok].gen++;
-		cqe->aux = (uint64_t)tok | (uint64_t)p->recv[tok].gen << 32;
-		cqe->method = call->method;
-		cqe->result_len = (uint32_t)call->params_len;
-		cqe->xfer_count = call->nxfer;
+	struct ep_call *call;
+	while ((call = take_oldest(e, q->result_len, q->xfer_count, &st)) == NULL &&
+	       st == CAPOS_OK && !proc_killed_current())
+		proc_block_killable(has_queued, e);
+	if (call == NULL && st == CAPOS_OK)
+		st = CAPOS_E_INVOKE; /* killed while waiting */
+	if (call != NULL && !deliver(p, call, q, &st)) {
+		__atomic_store_n(&call->state, EP_QUEUED, __ATOMIC_RELEASE);
+		call = NULL;
+	}
+	if (call == NULL) {
+		cap_ledger_rollback(&p->ledger, CAP_RES_CALLS, 1);
 		return st;
 	}
+	cap_ledger_commit(&p->ledger, CAP_RES_CALLS, 1);
+	endpoint_ref(e, false);
+	p->recv[tok].ep = e;
+	p->recv[tok].call = call;
+	p->recv[tok].gen++;
+	cqe->aux = (uint64_t)tok | (uint64_t)p->recv[tok].gen << 32;
+	cqe->method = call->method;
+	cqe->result_len = (uint32_t)call->params_len;
+	cqe->xfer_count = call->nxfer;
+	return st;
 }
 
 /* Completes a received call with status (the reply bytes are in place). */

@@ -446,12 +446,14 @@ static void run(struct proc *p)
 	lapic_timer_stop();
 	write_cr3(paging_kernel_pml4());
 	cpu->proc = NULL;
+	/* What the teardown report needs, taken before proc_destroy clears p. */
 	bool ended = p->exited, zero = false;
 	char name[PROC_NAME_MAX];
 	int pid = p->pid;
 	uint32_t caps = p->caps.live;
 	uint64_t pages = p->frames;
-	memcpy(name, p->name, sizeof(name));
+	if (ended)
+		memcpy(name, p->name, sizeof(name));
 	uint64_t fl = spin_lock_irqsave(&sched_lock);
 	if (p->exited)
 		endpoint_proc_exit(p);
