@@ -37,7 +37,7 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRCS) $(KERNEL_ASM))
 # User programs: one folder per program under user/ (user/lib is the runtime).
 USER_PROGS  := $(sort $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard user/*/main.c))))))
 USER_ELFS   := $(patsubst %,$(BUILD)/user/%.elf,$(USER_PROGS))
-UCFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mgeneral-regs-only \
+UCFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie \
 	   -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -g $(WARN) \
 	   -Iuser -Iinclude -I. -MMD -MP
 ULDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \

@@ -5,6 +5,7 @@
 #include "selftest.h"
 #include "stop.h"
 #include "arch/x86_64/clock.h"
+#include "arch/x86_64/cpufeat.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
@@ -122,6 +123,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	console_init();
 	gdt_init_cpu(0);
 	percpu_install(0);
+	cpufeat_init_cpu();
 	idt_init();
 	kprintf("\ncapOS x86_64\n");
 

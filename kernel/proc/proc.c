@@ -4,6 +4,7 @@
 #include "bundle.h"
 #include "arch/x86_64/clock.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpufeat.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/intr.h"
 #include "arch/x86_64/lapic.h"
@@ -22,7 +23,7 @@
 #include "mm/layout.h"
 
 #define TIME_SLICE_US 10000
-#define RFLAGS_IF     0x202ull
+#define USER_RFLAGS   (RFLAGS_IF | 2) /* bit 1 is always set */
 
 static struct proc procs[PROC_MAX];
 static int next_pid = 1;
@@ -36,24 +37,11 @@ extern char thread_start[];
 
 void proc_init(void)
 {
-	uint32_t a, b, c, d;
 	syscall_init_cpu();
-	/* Leaf 7 only when the CPU has it: a higher leaf than the maximum returns
-	 * another leaf's data on Intel CPUs (SDM 2A, CPUID). */
-	cpuid(0, 0, &a, &b, &c, &d);
-	if (a >= 7)
-		cpuid(7, 0, &a, &b, &c, &d);
-	else
-		b = 0;
-	uint64_t cr4 = read_cr4();
-	if (b & (1u << 7))
-		cr4 |= CR4_SMEP; /* SDM 3A §4.6: no kernel execution of user pages */
-	if (b & (1u << 20))
-		cr4 |= CR4_SMAP; /* no kernel data access to user pages without STAC */
-	write_cr4(cr4);
-	smap_enabled = (cr4 & CR4_SMAP) != 0;
-	kprintf("proc: smep=%s smap=%s\n", (cr4 & CR4_SMEP) ? "on" : "off",
-		(cr4 & CR4_SMAP) ? "on" : "off");
+	/* Every CPU set its own protections (cpufeat_init_cpu); say what they are. */
+	uint64_t cr4 = this_cpu()->cr4;
+	kprintf("proc: smep=%s smap=%s umip=%s fpu=%s\n", (cr4 & CR4_SMEP) ? "on" : "off",
+		(cr4 & CR4_SMAP) ? "on" : "off", (cr4 & CR4_UMIP) ? "on" : "off", fpu_mode());
 }
 
 struct proc *proc_current(void)
@@ -99,6 +87,8 @@ static bool proc_destroy(struct proc *p)
 		frame_free(p->pml4);
 	}
 	cap_ledger_release(&p->ledger, CAP_RES_PAGES, p->frames);
+	if (p->fpu_phys != 0)
+		frame_free(p->fpu_phys);
 	if (p->kstack_phys != 0)
 		for (int i = 0; i < KSTACK_FRAMES; i++)
 			frame_free(p->kstack_phys + (uint64_t)i * PAGE_SIZE);
@@ -238,8 +228,10 @@ static struct proc *spawn(const char *name, const char *binary, bool default_cap
 		 CAP_OK ||
 	     cap_install(&p->caps, &kobj_timer, KOBJ_TIMER, CAPOS_IFACE_TIMER, &timer) != CAP_OK))
 		goto fail;
-	if (!frame_alloc_contig(KSTACK_FRAMES, PAGE_SIZE, &p->kstack_phys))
+	if (!frame_alloc_contig(KSTACK_FRAMES, PAGE_SIZE, &p->kstack_phys) ||
+	    !frame_alloc(&p->fpu_phys))
 		goto fail;
+	fpu_area_init(phys_to_virt(p->fpu_phys)); /* nothing of any other process */
 	p->kstack_top =
 	    (uint64_t)(uintptr_t)phys_to_virt(p->kstack_phys) + KSTACK_FRAMES * PAGE_SIZE;
 
@@ -248,7 +240,7 @@ static struct proc *spawn(const char *name, const char *binary, bool default_cap
 	uint64_t *sp = (uint64_t *)p->kstack_top;
 	*--sp = GDT_USER_DATA | 3;
 	*--sp = USER_STACK_TOP - 8;
-	*--sp = RFLAGS_IF;
+	*--sp = USER_RFLAGS;
 	*--sp = GDT_USER_CODE | 3;
 	*--sp = entry;
 	*--sp = 0; /* RSI: the start handle (proc_set_start_handle) */
@@ -256,6 +248,7 @@ static struct proc *spawn(const char *name, const char *binary, bool default_cap
 	*--sp = USER_RING_VA; /* RDI: the ring */
 	uint64_t frame = (uint64_t)(uintptr_t)sp;
 	*--sp = (uint64_t)(uintptr_t)thread_start;
+	*--sp = 2;     /* rflags: interrupts off, nothing else */
 	*--sp = 0;     /* rbp */
 	*--sp = 0;     /* rbx */
 	*--sp = frame; /* r12 */
@@ -442,7 +435,11 @@ static void run(struct proc *p)
 	lapic_timer_periodic(1000000 / TIME_SLICE_US);
 	__atomic_add_fetch(&switches, 1, __ATOMIC_RELAXED);
 	cpu_runs[cpu->index]++;
+	/* The FPU holds only p's state while p runs: loaded here, saved on the
+	 * way back (the kernel itself never uses it). */
+	fpu_restore(phys_to_virt(p->fpu_phys));
 	context_switch(&cpu->sched_rsp, p->saved_rsp);
+	fpu_save(phys_to_virt(p->fpu_phys));
 	lapic_timer_stop();
 	write_cr3(paging_kernel_pml4());
 	cpu->proc = NULL;

@@ -37,6 +37,7 @@ struct proc {
 	uint64_t pml4;
 	uint64_t kstack_phys;
 	uint64_t kstack_top;
+	uint64_t fpu_phys; /* its FPU/SSE/AVX state while it does not run (one frame) */
 	uint64_t saved_rsp;
 	uint64_t ring_phys;
 	struct capos_ring *ring; /* kernel alias of the ring page */

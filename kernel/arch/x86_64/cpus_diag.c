@@ -1,4 +1,5 @@
 /* cpus_diag: the `cpus` diagnostics command. */
+#include "cpufeat.h"
 #include "lapic.h"
 #include "percpu.h"
 #include "smp.h"
@@ -10,9 +11,12 @@ static void cmd_cpus(void)
 	kprintf("cpus online=%u mode=%s\n", smp_online(), lapic_x2apic() ? "x2apic" : "xapic");
 	for (unsigned c = 0; c < percpu_count; c++) {
 		const struct percpu *p = &percpu_table[c];
-		kprintf("cpu %u apic=%u %s ticks=%llu ipis=%llu spurious=%llu\n", c, p->apic_id,
-			p->online ? "online" : "offline", (unsigned long long)p->timer_ticks,
-			(unsigned long long)p->ipi_count, (unsigned long long)p->spurious);
+		char prot[48];
+		kprintf("cpu %u apic=%u %s ticks=%llu ipis=%llu spurious=%llu cr4=0x%llx (%s)\n", c,
+			p->apic_id, p->online ? "online" : "offline",
+			(unsigned long long)p->timer_ticks, (unsigned long long)p->ipi_count,
+			(unsigned long long)p->spurious, (unsigned long long)p->cr4,
+			cpufeat_describe(p->cr4, prot, sizeof(prot)));
 	}
 }
 

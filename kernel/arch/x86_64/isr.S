@@ -44,7 +44,11 @@ isr_common:
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	cld
+	/* Clean flags for the kernel whatever was interrupted: the gate cleared
+	 * IF, TF and NT, but not AC (which would switch SMAP off) nor DF (SDM 3A
+	 * §6.12.1.3). IRETQ restores the interrupted flags. */
+	pushq $2
+	popfq
 	movq %rsp, %rdi
 	/* Align the stack for the C ABI; the frame pointer chain stays intact. */
 	movq %rsp, %rbx

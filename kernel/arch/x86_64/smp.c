@@ -2,6 +2,7 @@
 #include "smp.h"
 #include "clock.h"
 #include "cpu.h"
+#include "cpufeat.h"
 #include "gdt.h"
 #include "lapic.h"
 #include "paging.h"
@@ -45,6 +46,7 @@ void smp_ap_entry(uint64_t index)
 	lapic_init_ap();
 	this_cpu()->apic_id = lapic_id();
 	syscall_init_cpu();
+	cpufeat_init_cpu();
 	__atomic_store_n(&percpu_table[index].online, true, __ATOMIC_RELEASE);
 	sched_ap_loop();
 }

@@ -81,10 +81,12 @@ user_enter:
 	swapgs
 	iretq
 
-/* context_switch(save, next): saves callee-saved registers and the stack
- * pointer into *save, and resumes the context whose stack pointer is next. */
+/* context_switch(save, next): saves RFLAGS, the callee-saved registers and the
+ * stack pointer into *save, and resumes the context whose stack pointer is
+ * next, with that context's own RFLAGS (a new thread's are 0x2). */
 	.global context_switch
 context_switch:
+	pushfq
 	pushq %rbp
 	pushq %rbx
 	pushq %r12
@@ -99,6 +101,7 @@ context_switch:
 	popq %r12
 	popq %rbx
 	popq %rbp
+	popfq
 	ret
 
 /* thread_start: where a new thread's first context_switch returns: r12 holds

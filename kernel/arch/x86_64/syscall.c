@@ -1,6 +1,7 @@
 /* syscall: MSR set-up for SYSCALL/SYSRET and the dispatcher of the two calls. */
 #include "syscall.h"
 #include "cpu.h"
+#include "cpufeat.h"
 #include "gdt.h"
 #include "capos/ring.h"
 #include "proc/proc.h"
@@ -10,8 +11,10 @@
 #define MSR_LSTAR  0xC0000082u
 #define MSR_FMASK  0xC0000084u
 #define EFER_SCE   (1ull << 0)
-/* RFLAGS cleared on entry: TF, IF, DF, AC (SDM 2B SYSCALL, IA32_FMASK). */
-#define FMASK_BITS ((1u << 8) | (1u << 9) | (1u << 10) | (1u << 18))
+/* RFLAGS cleared on entry (SDM 2B SYSCALL, IA32_FMASK): TF, IF, DF, IOPL, NT
+ * and AC. NT must go: a kernel IRETQ with NT set raises #GP (SDM 2A IRET), and
+ * AC would switch SMAP off for the kernel. */
+#define FMASK_BITS (RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | RFLAGS_IOPL | RFLAGS_NT | RFLAGS_AC)
 
 extern char syscall_entry[];
 
@@ -29,6 +32,7 @@ void syscall_init_cpu(void)
 void syscall_dispatch(struct syscall_frame *f)
 {
 	struct proc *p = proc_current();
+	cpufeat_check_flags("system call");
 	switch (f->rax) {
 	case CAPOS_SYS_CAP_ENTER:
 		f->rax = ring_service(p, (uint32_t)f->rdi, f->rsi);

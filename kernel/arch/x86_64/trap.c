@@ -1,4 +1,5 @@
 /* trap: IDT set-up and fatal exception reports on COM1. */
+#include "cpufeat.h"
 #include "trap.h"
 #include "cpu.h"
 #include "gdt.h"
@@ -124,6 +125,7 @@ void trap_backtrace(uint64_t rip, uint64_t rbp)
 void trap_dispatch(struct trap_frame *f)
 {
 	unsigned v = (unsigned)f->vector;
+	cpufeat_check_flags("interrupt");
 	if (v >= 32) {
 		intr_dispatch(f);
 		return;
