@@ -17,7 +17,8 @@
  * words from its front; every write is checked against the words allocated so far.
  *
  * Status: CAPNP_OK, or a negative enum capnp_status. Null pointers are not errors:
- * getters report them as CAPNP_NULL (> 0) with an empty result.
+ * getters report them as CAPNP_NULL (> 0) with an empty result; a refused pointer also
+ * leaves the result empty.
  */
 #ifndef CAPOS_CAPNP_MSG_H
 #define CAPOS_CAPNP_MSG_H
@@ -177,7 +178,7 @@ static inline int capnp_decode_list(const void *buf, size_t len, uint64_t slot,
 		size = ((uint64_t)n * capnp_elem_bits(es) + 63u) / 64u * 8u;
 	if ((st = capnp_ptr_target(len, slot, w, size, &t)) != CAPNP_OK)
 		return st;
-	*out = (struct capnp_list){(uint32_t)t, n, es, 0, 0};
+	struct capnp_list l = {(uint32_t)t, n, es, 0, 0};
 	if (es == CAPNP_ELEM_COMPOSITE) {
 		uint64_t tag = capnp_load64((const uint8_t *)buf + t);
 		uint64_t count = (uint32_t)tag >> 2;
@@ -186,13 +187,14 @@ static inline int capnp_decode_list(const void *buf, size_t len, uint64_t slot,
 			return CAPNP_E_KIND;
 		if (count * ((uint64_t)dw + pc) > n)
 			return CAPNP_E_BOUNDS;
-		*out = (struct capnp_list){(uint32_t)t + 8u, (uint32_t)count, es, dw, pc};
+		l = (struct capnp_list){(uint32_t)t + 8u, (uint32_t)count, es, dw, pc};
 	}
 	/* Zero-sized elements cost no bytes: bound their count so that a short message
 	 * cannot make a reader loop for billions of elements (the spec's amplification). */
-	if (out->count > len && (es == CAPNP_ELEM_VOID || (es == CAPNP_ELEM_COMPOSITE &&
-							   out->data_words + out->ptr_count == 0)))
+	if (l.count > len && (es == CAPNP_ELEM_VOID ||
+			      (es == CAPNP_ELEM_COMPOSITE && l.data_words + l.ptr_count == 0)))
 		return CAPNP_E_BOUNDS;
+	*out = l; /* only now: a refused list reads as empty, as a null one does */
 	return CAPNP_OK;
 }
 
