@@ -4,8 +4,6 @@
 #include "capos/gen/capos_schema.h"
 #include "core/console.h"
 
-char kobj_console; /* its address is the object's identity */
-
 /* Text from a process is printed as it is, but control characters other than
  * newline and tab become '?', so no process can drive the terminal. The line
  * end of writeLine goes out in the same kprintf as the text's last chunk, so a
@@ -25,20 +23,36 @@ static void print_text(const char *s, size_t n, bool line)
 	kprintf("%.*s%s", (int)k, buf, line ? "\n" : "");
 }
 
-enum capos_status console_invoke(struct kcall *c)
+static bool get_text(const struct kcall *c, const char **text, size_t *n)
 {
 	struct capnp_struct root;
+	return capnp_get_root(c->params, c->params_len, &root) == CAPNP_OK &&
+	       capnp_get_text(c->params, c->params_len, &root, CAPOS_CONSOLE_WRITE_PARAMS_TEXT_PTR,
+			      text, n) == CAPNP_OK;
+}
+
+static enum capos_status console_decode(struct kobj *o, const struct kcall *c)
+{
 	const char *text;
 	size_t n;
-	if (c->iface != CAPOS_IFACE_CONSOLE)
+	(void)o;
+	if (c->iface != CAPOS_IFACE_CONSOLE ||
+	    (c->method != CAPOS_CONSOLE_WRITE && c->method != CAPOS_CONSOLE_WRITE_LINE))
 		return CAPOS_E_INVOKE;
-	if (c->method != CAPOS_CONSOLE_WRITE && c->method != CAPOS_CONSOLE_WRITE_LINE)
-		return CAPOS_E_INVOKE;
-	if (capnp_get_root(c->params, c->params_len, &root) != CAPNP_OK ||
-	    capnp_get_text(c->params, c->params_len, &root, CAPOS_CONSOLE_WRITE_PARAMS_TEXT_PTR,
-			   &text, &n) != CAPNP_OK)
-		return CAPOS_E_BAD_PARAMS;
+	return get_text(c, &text, &n) ? CAPOS_OK : CAPOS_E_BAD_PARAMS;
+}
+
+static enum capos_status console_invoke(struct kobj *o, struct kcall *c)
+{
+	const char *text;
+	size_t n;
+	(void)o;
+	get_text(c, &text, &n); /* decoded already: cannot fail */
 	print_text(text, n, c->method == CAPOS_CONSOLE_WRITE_LINE);
 	c->result_len = 0;
 	return CAPOS_OK;
 }
+
+static const struct kobj_ops console_ops = {
+    .name = "Console", .decode = console_decode, .invoke = console_invoke};
+struct kobj kobj_console = {.ops = &console_ops, .refs = 1};

@@ -1,32 +1,49 @@
 /* endpoint: call queue, receive tokens, replies, and the capabilities that
  * travel beside calls and replies.
  *
- * Whose cap table is touched where. A process's table is used by its own
- * thread, and by one other thread only while the process is blocked in an
- * endpoint call: the server that received the call moves or copies the
- * caller's capabilities into its own table at RECV, and its reply capability
- * into the caller's table at RETURN. The caller touches nothing of its table
- * from queuing the call until the call is EP_DONE (release/acquire on state),
- * and a process has at most one call outstanding (it blocks in it), so the two
- * never overlap. */
+ * A call's life, under the endpoint's lock:
+ *   QUEUED --RECV--> TAKING --delivered--> RECEIVED --RETURN--> RETURNING --> DONE
+ *   (a call that cannot be delivered goes straight to DONE with an error)
+ *   QUEUED --caller killed--> FREE (withdrawn)
+ *   RECEIVED --caller killed--> ABANDONED --RETURN or server exit--> FREE
+ * Whose cap table is touched where: the server moves or copies the caller's
+ * capabilities into its own table while the call is TAKING, and its reply
+ * capability into the caller's table while RETURNING; the caller waits, even
+ * when killed, until neither is in progress (both are short and never block),
+ * so its table is never torn down under a transfer. A killed caller never
+ * waits for a server that holds its call: it abandons it.
+ *
+ * Lifetimes: the caller's invocation holds a reference on the endpoint for as
+ * long as it waits; each received call holds one until returned. */
 #include "endpoint.h"
 #include "arch/x86_64/usercopy.h"
 #include "capos/capnp_msg.h"
 #include "capos/gen/capos_schema.h"
+#include "core/lockorder.h"
 #include "core/spinlock.h"
+#include "lib/irq/registry.h"
 #include "lib/str.h"
 #include "mm/heap.h"
 #include "proc/proc.h"
 
-enum ep_state { EP_FREE = 0, EP_QUEUED, EP_RECEIVED, EP_DONE };
+enum ep_state {
+	EP_FREE = 0,
+	EP_QUEUED,
+	EP_TAKING,
+	EP_RECEIVED,
+	EP_RETURNING,
+	EP_DONE,
+	EP_ABANDONED,
+};
 
 struct ep_call {
-	volatile int state;
+	int state;
 	uint16_t method;
 	bool move;    /* the capabilities beside the call move to the server */
 	bool has_ret; /* the reply carried a capability: ret */
 	uint32_t nxfer;
 	struct proc *caller;
+	struct proc *waiter; /* the caller, while it waits (a wait list of one) */
 	uint8_t *params;
 	size_t params_len;
 	uint8_t *reply;
@@ -38,57 +55,112 @@ struct ep_call {
 };
 
 struct endpoint {
-	uint32_t refs;	  /* cap slots of both facets, and received calls */
-	uint32_t servers; /* cap slots of the server facet */
+	struct kobj hdr;
+	uint32_t servers; /* handles of the server facet */
 	bool closed;	  /* no server facet is left: calls fail */
 	spinlock_t lock;
 	uint64_t seq;
+	struct proc *receivers; /* servers blocked in RECV */
 	struct ep_call calls[EP_QUEUE];
 };
 
-struct endpoint *endpoint_new(void)
+static uint64_t ep_lock(struct endpoint *e)
+{
+	uint64_t fl = spin_lock_irqsave(&e->lock);
+	lockorder_acquire(LOCK_CLASS_ENDPOINT);
+	return fl;
+}
+
+static void ep_unlock(struct endpoint *e, uint64_t fl)
+{
+	lockorder_release(LOCK_CLASS_ENDPOINT);
+	spin_unlock_irqrestore(&e->lock, fl);
+}
+
+static int state_of(const struct ep_call *c)
+{
+	return __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+}
+
+static void set_state(struct ep_call *c, int st)
+{
+	__atomic_store_n(&c->state, st, __ATOMIC_RELEASE);
+}
+
+static void free_slot(struct ep_call *c)
+{
+	kfree(c->params);
+	kfree(c->reply);
+	c->params = c->reply = NULL;
+	set_state(c, EP_FREE);
+}
+
+/* Ends a call with status (the reply bytes in place when status is OK). The
+ * caller is woken by wake_caller once the lock is dropped. */
+static void complete_locked(struct ep_call *c, int32_t status)
+{
+	c->status = status;
+	set_state(c, EP_DONE);
+}
+
+static void wake_caller(struct ep_call *c)
+{
+	proc_wake_all(&c->waiter);
+}
+
+static void ep_on_handle(struct kobj *o, uint64_t iface, int delta)
+{
+	struct endpoint *e = (struct endpoint *)o;
+	struct ep_call *failed[EP_QUEUE];
+	unsigned nfailed = 0;
+	if (iface != CAPOS_IFACE_ENDPOINT)
+		return;
+	uint64_t fl = ep_lock(e);
+	e->servers += (uint32_t)delta;
+	if (e->servers == 0) {
+		/* The last server facet gone: nobody can ever receive what is
+		 * queued, so those calls fail now. Calls already received finish
+		 * when returned. */
+		e->closed = true;
+		for (int i = 0; i < EP_QUEUE; i++)
+			if (e->calls[i].state == EP_QUEUED) {
+				complete_locked(&e->calls[i], CAPOS_E_INVOKE);
+				failed[nfailed++] = &e->calls[i];
+			}
+	}
+	ep_unlock(e, fl);
+	for (unsigned i = 0; i < nfailed; i++)
+		wake_caller(failed[i]);
+}
+
+static void ep_destroy(struct kobj *o)
+{
+	kfree(o); /* no call is left: each held a reference */
+}
+
+static enum capos_status ep_decode(struct kobj *o, const struct kcall *c);
+static enum capos_status ep_invoke(struct kobj *o, struct kcall *c);
+
+static const struct kobj_ops endpoint_ops = {.name = "Endpoint",
+					     .takes_caps = true,
+					     .decode = ep_decode,
+					     .invoke = ep_invoke,
+					     .on_handle = ep_on_handle,
+					     .destroy = ep_destroy};
+
+struct kobj *endpoint_new(void)
 {
 	struct endpoint *e = kmalloc(sizeof(*e));
-	if (e != NULL) {
-		memset(e, 0, sizeof(*e));
-		e->refs = 1;
-		e->servers = 1;
-	}
-	return e;
+	if (e == NULL)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	kobj_init(&e->hdr, &endpoint_ops);
+	return &e->hdr;
 }
 
-void endpoint_ref(struct endpoint *e, bool server)
+struct endpoint *endpoint_of(struct kobj *o)
 {
-	__atomic_add_fetch(&e->refs, 1, __ATOMIC_ACQ_REL);
-	if (server)
-		__atomic_add_fetch(&e->servers, 1, __ATOMIC_ACQ_REL);
-}
-
-void endpoint_unref(struct endpoint *e, bool server)
-{
-	if (server) {
-		/* The last server facet gone: nobody can ever receive what is queued,
-		 * so those calls fail now (their callers hold client facets, so e
-		 * outlives this). Calls already received finish when returned. */
-		uint64_t fl = spin_lock_irqsave(&e->lock);
-		if (--e->servers == 0) {
-			e->closed = true;
-			for (int i = 0; i < EP_QUEUE; i++)
-				if (e->calls[i].state == EP_QUEUED) {
-					e->calls[i].status = CAPOS_E_INVOKE;
-					__atomic_store_n(&e->calls[i].state, EP_DONE,
-							 __ATOMIC_RELEASE);
-				}
-		}
-		spin_unlock_irqrestore(&e->lock, fl);
-	}
-	if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		kfree(e);
-}
-
-static bool call_done(void *arg)
-{
-	return __atomic_load_n(&((struct ep_call *)arg)->state, __ATOMIC_ACQUIRE) == EP_DONE;
+	return o->ops == &endpoint_ops ? (struct endpoint *)o : NULL;
 }
 
 /* Checks that handles[0..n) could be sent (each names a live capability; a
@@ -110,8 +182,8 @@ static enum capos_status check_sendable(struct cap_table *t, const struct capos_
 }
 
 /* Transfers handles[0..n) from src to dst as one transaction (copy or move);
- * the destination handles go to out[]. Copies take an object reference each,
- * a move hands its reference over. On failure nothing changed. */
+ * the destination handles go to out[]. Copies count a new handle each, a move
+ * hands its handle over. On failure nothing changed. */
 static enum capos_status transfer(struct cap_table *src, struct cap_table *dst,
 				  const struct capos_handle *handles, uint32_t n, bool move,
 				  struct capos_handle *out)
@@ -123,27 +195,94 @@ static enum capos_status transfer(struct cap_table *src, struct cap_table *dst,
 	cap_xfer_commit(&txn);
 	for (uint32_t i = 0; i < n; i++) {
 		if (!move)
-			kobj_ref(txn.ref[i].obj, txn.ref[i].type);
+			kobj_handle_get(txn.ref[i].obj, txn.ref[i].iface);
 		out[i] = txn.out[i];
 	}
 	return CAPOS_OK;
 }
 
-/* The client side: queue, block until the server returned, take the reply. */
+static bool call_done(void *arg)
+{
+	return state_of(arg) == EP_DONE;
+}
+
+static bool call_not_busy(void *arg)
+{
+	int st = state_of(arg);
+	return st != EP_TAKING && st != EP_RETURNING;
+}
+
+static enum capos_status ep_decode(struct kobj *o, const struct kcall *c)
+{
+	(void)o;
+	if (c->iface == CAPOS_IFACE_ENDPOINT_CLIENT)
+		return c->nxfer > RING_MAX_XFER ? CAPOS_E_BAD_PARAMS : CAPOS_OK;
+	if (c->iface == CAPOS_IFACE_ENDPOINT && c->method == CAPOS_ENDPOINT_NEW_CLIENT &&
+	    c->nxfer == 0)
+		return CAPOS_OK;
+	return CAPOS_E_INVOKE;
+}
+
+/* After the wait: the call is DONE (take the reply), or the caller was killed
+ * (withdraw it if still queued, abandon it if a server holds it). */
+static enum capos_status client_finish(struct endpoint *e, struct ep_call *slot, struct kcall *c)
+{
+	enum capos_status st;
+	uint64_t fl = ep_lock(e);
+	while (slot->state == EP_TAKING || slot->state == EP_RETURNING) {
+		/* A server is moving capabilities in or out of this table right
+		 * now: short, and it never blocks. */
+		ep_unlock(e, fl);
+		proc_wait_uninterruptible(&slot->waiter, call_not_busy, slot);
+		fl = ep_lock(e);
+	}
+	switch (slot->state) {
+	case EP_QUEUED: /* killed before any server took it: withdraw */
+		free_slot(slot);
+		st = CAPOS_E_INVOKE;
+		break;
+	case EP_RECEIVED: /* killed while a server holds it: abandon it */
+		slot->caller = NULL;
+		set_state(slot, EP_ABANDONED);
+		st = CAPOS_E_INVOKE;
+		break;
+	default: /* EP_DONE */
+		st = slot->status;
+		if (st == CAPOS_OK && slot->reply_len > 0)
+			memcpy(c->result, slot->reply, slot->reply_len);
+		c->result_len = st == CAPOS_OK ? slot->reply_len : 0;
+		if (slot->has_ret) {
+			c->ret = slot->ret;
+			c->has_ret = true;
+		}
+		free_slot(slot);
+		break;
+	}
+	ep_unlock(e, fl);
+	return st;
+}
+
+/* The client side: queue, hand the CPU to a waiting server, block until the
+ * server returned (or the caller is killed), take the reply. */
 static enum capos_status client_call(struct endpoint *e, struct kcall *c)
 {
 	struct ep_call *slot = NULL;
 	struct cap_ledger *ledger = c->caller->caps.ledger;
 	enum capos_status st = CAPOS_OK;
-	if (c->nxfer > RING_MAX_XFER)
-		return CAPOS_E_BAD_PARAMS;
+	uint64_t bytes = c->params_len + c->result_cap;
 	if (c->nxfer != 0 &&
 	    (st = check_sendable(&c->caller->caps, c->xfer, c->nxfer, c->move)) != CAPOS_OK)
 		return st;
-	/* An outstanding call is a charge on the caller's ledger until it ends. */
+	/* An outstanding call is a charge on the caller's ledger until it ends,
+	 * and so are the kernel buffers it pins. */
 	if (cap_ledger_reserve(ledger, CAP_RES_CALLS, 1) != CAP_OK)
 		return CAPOS_E_NO_RESOURCES;
+	if (cap_ledger_reserve(ledger, CAP_RES_KHEAP, bytes) != CAP_OK) {
+		cap_ledger_rollback(ledger, CAP_RES_CALLS, 1);
+		return CAPOS_E_NO_RESOURCES;
+	}
 	cap_ledger_commit(ledger, CAP_RES_CALLS, 1);
+	cap_ledger_commit(ledger, CAP_RES_KHEAP, bytes);
 	uint8_t *params = kmalloc(c->params_len);
 	uint8_t *reply = c->result_cap ? kmalloc(c->result_cap) : NULL;
 	if (params == NULL || (c->result_cap && reply == NULL)) {
@@ -151,7 +290,7 @@ static enum capos_status client_call(struct endpoint *e, struct kcall *c)
 		goto out;
 	}
 	memcpy(params, c->params, c->params_len);
-	uint64_t fl = spin_lock_irqsave(&e->lock);
+	uint64_t fl = ep_lock(e);
 	for (int i = 0; i < EP_QUEUE && slot == NULL && !e->closed; i++)
 		if (e->calls[i].state == EP_FREE)
 			slot = &e->calls[i];
@@ -167,42 +306,20 @@ static enum capos_status client_call(struct endpoint *e, struct kcall *c)
 		slot->reply_cap = c->result_cap;
 		slot->seq = e->seq++;
 		memcpy(slot->xfer, c->xfer, c->nxfer * sizeof(c->xfer[0]));
-		__atomic_store_n(&slot->state, EP_QUEUED, __ATOMIC_RELEASE);
+		set_state(slot, EP_QUEUED);
 	}
 	st = e->closed ? CAPOS_E_INVOKE : CAPOS_E_NO_RESOURCES; /* disconnected, or overloaded */
-	spin_unlock_irqrestore(&e->lock, fl);
+	ep_unlock(e, fl);
 	if (slot == NULL)
 		goto out;
 	params = reply = NULL; /* the slot owns them now */
-	proc_block_killable(call_done, slot);
-	fl = spin_lock_irqsave(&e->lock);
-	if (slot->state == EP_QUEUED) {
-		/* Killed before any server took the call: withdraw it. */
-		slot->state = EP_DONE;
-		slot->status = CAPOS_E_INVOKE;
-	}
-	while (slot->state != EP_DONE) {
-		/* Killed while a server holds the call: it may still move
-		 * capabilities into this table, so wait for its RETURN. */
-		spin_unlock_irqrestore(&e->lock, fl);
-		proc_block_current(call_done, slot);
-		fl = spin_lock_irqsave(&e->lock);
-	}
-	st = slot->status;
-	if (st == CAPOS_OK && slot->reply_len > 0)
-		memcpy(c->result, slot->reply, slot->reply_len);
-	c->result_len = st == CAPOS_OK ? slot->reply_len : 0;
-	if (slot->has_ret) {
-		c->ret = slot->ret;
-		c->has_ret = true;
-	}
-	kfree(slot->params);
-	kfree(slot->reply);
-	slot->state = EP_FREE;
-	spin_unlock_irqrestore(&e->lock, fl);
+	struct proc *server = proc_wake_all(&e->receivers);
+	proc_wait_on_handoff(&slot->waiter, call_done, slot, server);
+	st = client_finish(e, slot, c);
 out:
 	kfree(params);
 	kfree(reply);
+	cap_ledger_release(ledger, CAP_RES_KHEAP, bytes);
 	cap_ledger_release(ledger, CAP_RES_CALLS, 1);
 	return st;
 }
@@ -211,12 +328,8 @@ static enum capos_status new_client(struct endpoint *e, struct kcall *c)
 {
 	struct capnp_builder b;
 	struct capnp_struct root;
-	endpoint_ref(e, false);
-	if (cap_install(&c->caller->caps, e, KOBJ_ENDPOINT_CLIENT, CAPOS_IFACE_ENDPOINT_CLIENT,
-			&c->ret) != CAP_OK) {
-		endpoint_unref(e, false);
+	if (proc_install(c->caller, &e->hdr, CAPOS_IFACE_ENDPOINT_CLIENT, &c->ret) != CAP_OK)
 		return CAPOS_E_NO_RESOURCES;
-	}
 	c->has_ret = true;
 	if (capnp_builder_init(&b, c->result, c->result_cap) == CAPNP_OK &&
 	    capos_endpoint_new_client_results_init_root(&b, &root) == CAPNP_OK &&
@@ -225,100 +338,114 @@ static enum capos_status new_client(struct endpoint *e, struct kcall *c)
 	return CAPOS_OK;
 }
 
-enum capos_status endpoint_invoke(struct endpoint *e, struct kcall *c)
+static enum capos_status ep_invoke(struct kobj *o, struct kcall *c)
 {
+	struct endpoint *e = (struct endpoint *)o;
 	if (c->iface == CAPOS_IFACE_ENDPOINT_CLIENT)
 		return client_call(e, c);
-	if (c->iface == CAPOS_IFACE_ENDPOINT && c->method == CAPOS_ENDPOINT_NEW_CLIENT)
-		return new_client(e, c);
-	return CAPOS_E_INVOKE;
+	return new_client(e, c);
 }
 
 static bool has_queued(void *arg)
 {
 	struct endpoint *e = arg;
 	for (int i = 0; i < EP_QUEUE; i++)
-		if (__atomic_load_n(&e->calls[i].state, __ATOMIC_ACQUIRE) == EP_QUEUED)
+		if (state_of(&e->calls[i]) == EP_QUEUED)
 			return true;
 	return false;
 }
 
-/* Takes the oldest queued call for a receiver with room for `room` message
- * bytes and `xroom` capabilities: EP_RECEIVED, or NULL with *st set when the
- * oldest does not fit (it stays queued) or nothing is queued (*st CAPOS_OK). */
-static struct ep_call *take_oldest(struct endpoint *e, size_t room, uint32_t xroom,
-				   enum capos_status *st)
+/* Takes the oldest queued call that fits a receiver with room for `room`
+ * message bytes and `xroom` capabilities: TAKING, or NULL. Older ones that do
+ * not fit are completed with CAPOS_E_BAD_PARAMS into failed[] (their callers
+ * are woken once the lock is dropped): one such call must not wedge the
+ * endpoint for every other client. */
+static struct ep_call *take_oldest_locked(struct endpoint *e, size_t room, uint32_t xroom,
+					  struct ep_call **failed, unsigned *nfailed)
 {
-	struct ep_call *oldest = NULL;
-	uint64_t fl = spin_lock_irqsave(&e->lock);
-	for (int i = 0; i < EP_QUEUE; i++)
-		if (e->calls[i].state == EP_QUEUED &&
-		    (oldest == NULL || e->calls[i].seq < oldest->seq))
-			oldest = &e->calls[i];
-	*st = CAPOS_OK;
-	if (oldest != NULL && (oldest->params_len > room || oldest->nxfer > xroom)) {
-		*st = CAPOS_E_BAD_RESULT; /* the message would not fit: left queued */
-		oldest = NULL;
+	for (;;) {
+		struct ep_call *oldest = NULL;
+		for (int i = 0; i < EP_QUEUE; i++)
+			if (e->calls[i].state == EP_QUEUED &&
+			    (oldest == NULL || e->calls[i].seq < oldest->seq))
+				oldest = &e->calls[i];
+		if (oldest == NULL)
+			return NULL;
+		if (oldest->params_len <= room && oldest->nxfer <= xroom) {
+			set_state(oldest, EP_TAKING);
+			return oldest;
+		}
+		complete_locked(oldest, CAPOS_E_BAD_PARAMS);
+		failed[(*nfailed)++] = oldest;
 	}
-	if (oldest != NULL)
-		oldest->state = EP_RECEIVED;
-	spin_unlock_irqrestore(&e->lock, fl);
-	return oldest;
 }
 
-/* Delivers a received call into p: message, then capabilities. false with *st
- * when p's buffers or table cannot take it (the caller requeues it). */
-static bool deliver(struct proc *p, struct ep_call *call, const struct ring_req *q,
-		    enum capos_status *st)
+/* Delivers a call being taken into p: message, then capabilities. */
+static enum capos_status deliver(struct proc *p, struct ep_call *call, const struct ring_req *q)
 {
 	struct capos_handle got[RING_MAX_XFER];
-	*st = CAPOS_E_BAD_RESULT;
 	if (!copy_to_user(q->result_addr, call->params, call->params_len))
-		return false;
-	*st = CAPOS_OK;
+		return CAPOS_E_BAD_RESULT;
 	if (call->nxfer == 0)
-		return true;
+		return CAPOS_OK;
 	/* Probe the handle array before the transfer: once committed, the
 	 * capabilities are p's and the write below must not fail. */
 	memset(got, 0, sizeof(got));
-	if (!copy_to_user(q->xfer_addr, got, call->nxfer * sizeof(got[0]))) {
-		*st = CAPOS_E_BAD_RESULT;
-		return false;
-	}
-	*st = transfer(&call->caller->caps, &p->caps, call->xfer, call->nxfer, call->move, got);
-	if (*st != CAPOS_OK)
-		return false;
 	if (!copy_to_user(q->xfer_addr, got, call->nxfer * sizeof(got[0])))
-		*st = CAPOS_E_BAD_RESULT; /* unreachable for one thread; the caps stay p's */
-	return true;
+		return CAPOS_E_BAD_RESULT;
+	enum capos_status st =
+	    transfer(&call->caller->caps, &p->caps, call->xfer, call->nxfer, call->move, got);
+	if (st != CAPOS_OK)
+		return st;
+	copy_to_user(q->xfer_addr, got, call->nxfer * sizeof(got[0])); /* probed above */
+	return CAPOS_OK;
+}
+
+static int free_token(struct proc *p)
+{
+	for (int i = 0; i < PROC_RECV_MAX; i++)
+		if (p->recv[i].ep == NULL && p->recv[i].gen != RING_TOKEN_RETIRED)
+			return i;
+	return -1;
 }
 
 enum capos_status endpoint_recv(struct proc *p, struct endpoint *e, const struct ring_req *q,
 				struct capos_cqe *cqe)
 {
-	int tok = -1;
-	enum capos_status st;
-	for (int i = 0; i < PROC_RECV_MAX && tok < 0; i++)
-		if (p->recv[i].ep == NULL)
-			tok = i;
+	struct ep_call *failed[EP_QUEUE], *call = NULL;
+	int tok = free_token(p);
 	if (tok < 0 || cap_ledger_reserve(&p->ledger, CAP_RES_CALLS, 1) != CAP_OK)
 		return CAPOS_E_NO_RESOURCES; /* too many calls received and not returned */
-	struct ep_call *call;
-	while ((call = take_oldest(e, q->result_len, q->xfer_count, &st)) == NULL &&
-	       st == CAPOS_OK && !proc_killed_current())
-		proc_block_killable(has_queued, e);
-	if (call == NULL && st == CAPOS_OK)
-		st = CAPOS_E_INVOKE; /* killed while waiting */
-	if (call != NULL && !deliver(p, call, q, &st)) {
-		__atomic_store_n(&call->state, EP_QUEUED, __ATOMIC_RELEASE);
-		call = NULL;
+	for (;;) {
+		unsigned nfailed = 0;
+		uint64_t fl = ep_lock(e);
+		call = take_oldest_locked(e, q->result_len, q->xfer_count, failed, &nfailed);
+		ep_unlock(e, fl);
+		for (unsigned i = 0; i < nfailed; i++)
+			wake_caller(failed[i]);
+		if (call != NULL || proc_killed_current())
+			break;
+		proc_wait_on(&e->receivers, has_queued, e);
 	}
 	if (call == NULL) {
 		cap_ledger_rollback(&p->ledger, CAP_RES_CALLS, 1);
+		return CAPOS_E_INVOKE; /* killed while waiting */
+	}
+	enum capos_status st = deliver(p, call, q);
+	uint64_t fl = ep_lock(e);
+	if (st == CAPOS_OK)
+		set_state(call, EP_RECEIVED);
+	else
+		complete_locked(call, CAPOS_E_INVOKE); /* this server could not take it */
+	ep_unlock(e, fl);
+	if (st != CAPOS_OK) {
+		wake_caller(call);
+		cap_ledger_rollback(&p->ledger, CAP_RES_CALLS, 1);
 		return st;
 	}
+	wake_caller(call); /* a killed caller may wait for TAKING to end */
 	cap_ledger_commit(&p->ledger, CAP_RES_CALLS, 1);
-	endpoint_ref(e, false);
+	kobj_get(&e->hdr);
 	p->recv[tok].ep = e;
 	p->recv[tok].call = call;
 	p->recv[tok].gen++;
@@ -326,20 +453,35 @@ enum capos_status endpoint_recv(struct proc *p, struct endpoint *e, const struct
 	cqe->method = call->method;
 	cqe->result_len = (uint32_t)call->params_len;
 	cqe->xfer_count = call->nxfer;
-	return st;
+	return CAPOS_OK;
 }
 
-/* Completes a received call with status (the reply bytes are in place). */
+/* Gives token tok back; a generation that would wrap retires it for good. */
+static void drop_token(struct proc *p, unsigned tok)
+{
+	struct endpoint *e = p->recv[tok].ep;
+	p->recv[tok].ep = NULL;
+	p->recv[tok].call = NULL;
+	p->recv[tok].gen = ring_token_gen_after(p->recv[tok].gen);
+	cap_ledger_release(&p->ledger, CAP_RES_CALLS, 1);
+	kobj_put(&e->hdr);
+}
+
+/* Ends the call p received under tok with status (reply bytes in place). */
 static void finish(struct proc *p, unsigned tok, enum capos_status st)
 {
 	struct endpoint *e = p->recv[tok].ep;
 	struct ep_call *call = p->recv[tok].call;
-	call->status = st;
-	__atomic_store_n(&call->state, EP_DONE, __ATOMIC_RELEASE);
-	p->recv[tok].ep = NULL;
-	p->recv[tok].call = NULL;
-	cap_ledger_release(&p->ledger, CAP_RES_CALLS, 1);
-	endpoint_unref(e, false);
+	uint64_t fl = ep_lock(e);
+	bool gone = call->state == EP_ABANDONED;
+	if (gone)
+		free_slot(call);
+	else
+		complete_locked(call, st);
+	ep_unlock(e, fl);
+	if (!gone)
+		wake_caller(call);
+	drop_token(p, tok);
 }
 
 enum capos_status endpoint_return(struct proc *p, const struct ring_req *q)
@@ -348,23 +490,40 @@ enum capos_status endpoint_return(struct proc *p, const struct ring_req *q)
 	struct capos_handle h;
 	if (tok >= PROC_RECV_MAX || p->recv[tok].ep == NULL || p->recv[tok].gen != q->target.gen)
 		return CAPOS_E_LOOKUP; /* no such call received, or already returned */
+	struct endpoint *e = p->recv[tok].ep;
 	struct ep_call *call = p->recv[tok].call;
 	if (q->xfer_count > 1)
 		return CAPOS_E_BAD_PARAMS; /* a reply carries at most one capability */
+	uint64_t fl = ep_lock(e);
+	int st0 = call->state;
+	if (st0 == EP_RECEIVED && q->params_len <= call->reply_cap)
+		set_state(call, EP_RETURNING);
+	ep_unlock(e, fl);
+	if (st0 == EP_ABANDONED) {
+		finish(p, tok, CAPOS_E_INVOKE); /* the caller is gone: drop the reply */
+		return CAPOS_E_INVOKE;
+	}
 	if (q->params_len > call->reply_cap) {
 		finish(p, tok, CAPOS_E_BAD_RESULT); /* the caller's buffer is too small */
 		return CAPOS_E_BAD_PARAMS;
 	}
-	/* Until the reply is complete the call stays received: RETURN it again. */
+	/* RETURNING: the caller waits (even killed) until this is over. */
+	enum capos_status st = CAPOS_OK;
 	if (!copy_from_user(call->reply, q->params_addr, q->params_len) ||
 	    (q->xfer_count == 1 && !copy_from_user(&h, q->xfer_addr, sizeof(h))))
-		return CAPOS_E_BAD_PARAMS;
-	if (q->xfer_count == 1) {
-		enum capos_status st =
-		    transfer(&p->caps, &call->caller->caps, &h, 1, q->move, &call->ret);
-		if (st != CAPOS_OK)
-			return st;
-		call->has_ret = true;
+		st = CAPOS_E_BAD_PARAMS;
+	if (st == CAPOS_OK && q->xfer_count == 1) {
+		st = transfer(&p->caps, &call->caller->caps, &h, 1, q->move, &call->ret);
+		call->has_ret = st == CAPOS_OK;
+	}
+	if (st != CAPOS_OK) {
+		/* Until the reply is complete the call stays received: RETURN it
+		 * again (or exit). */
+		fl = ep_lock(e);
+		set_state(call, EP_RECEIVED);
+		ep_unlock(e, fl);
+		wake_caller(call);
+		return st;
 	}
 	call->reply_len = q->params_len;
 	finish(p, tok, CAPOS_OK);

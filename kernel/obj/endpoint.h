@@ -21,27 +21,26 @@
 struct endpoint;
 struct proc;
 
-/* endpoint_new: a fresh endpoint with one reference, a server facet's, or NULL. */
-struct endpoint *endpoint_new(void);
-/* endpoint_ref / endpoint_unref: a reference of a server facet (server true) or of
- * anything else. When the last server facet goes, queued calls fail with
- * CAPOS_E_INVOKE and later calls too (nobody is left to receive them). */
-void endpoint_ref(struct endpoint *e, bool server);
-void endpoint_unref(struct endpoint *e, bool server);
+/* endpoint_new: a fresh endpoint with one reference (the caller's) and no
+ * handle, or NULL. When its last server-facet handle goes, queued calls fail
+ * with CAPOS_E_INVOKE and later calls too (nobody is left to receive them). */
+struct kobj *endpoint_new(void);
 
-/* endpoint_invoke: a CALL on a slot naming the endpoint: through an
- * EndpointClient slot, the call goes to the server (blocking); through an
- * Endpoint slot, the kernel's own method newClient. */
-enum capos_status endpoint_invoke(struct endpoint *e, struct kcall *c);
+/* endpoint_of: o as an endpoint, or NULL when o is something else. */
+struct endpoint *endpoint_of(struct kobj *o);
 
 /* endpoint_recv: RECV on an Endpoint slot by p; fills the completion. The
  * capabilities beside the call move or copy from the (blocked) caller's table
- * into p's, their handles written to the RECV's xfer array. */
+ * into p's, their handles written to the RECV's xfer array. A queued call that
+ * cannot be delivered (too long for p's buffer, too many capabilities, p's
+ * table full) is failed back to its caller, and the next one is tried. */
 enum capos_status endpoint_recv(struct proc *p, struct endpoint *e, const struct ring_req *q,
 				struct capos_cqe *cqe);
 
 /* endpoint_return: RETURN of the call p received under token; a capability
- * beside the reply (at most one) goes to the caller, its handle in the CQE. */
+ * beside the reply (at most one) goes to the caller, its handle in the CQE.
+ * When the caller was killed meanwhile, the call is gone: the reply is dropped,
+ * the capability stays p's, and RETURN says CAPOS_E_INVOKE. */
 enum capos_status endpoint_return(struct proc *p, const struct ring_req *q);
 
 /* endpoint_proc_exit: fails every call p received and did not return. */

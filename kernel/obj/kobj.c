@@ -1,45 +1,53 @@
-/* kobj: dispatch of invocations to the object types. */
+/* kobj: references, handles and invocation of kernel objects. */
 #include "kobj.h"
-#include "endpoint.h"
 
-#include "mm/heap.h"
-
-void kobj_ref(void *obj, uint16_t type)
+void kobj_init(struct kobj *o, const struct kobj_ops *ops)
 {
-	if (type == KOBJ_ENDPOINT || type == KOBJ_ENDPOINT_CLIENT)
-		endpoint_ref(obj, type == KOBJ_ENDPOINT);
-	if (type == KOBJ_PROCHANDLE)
-		__atomic_add_fetch(&((struct proc_handle *)obj)->refs, 1, __ATOMIC_ACQ_REL);
+	o->ops = ops;
+	o->refs = 1;
+	o->handles = 0;
 }
 
-void kobj_unref(void *obj, uint16_t type)
+void kobj_get(struct kobj *o)
 {
-	if (type == KOBJ_ENDPOINT || type == KOBJ_ENDPOINT_CLIENT)
-		endpoint_unref(obj, type == KOBJ_ENDPOINT);
-	if (type == KOBJ_PROCHANDLE &&
-	    __atomic_sub_fetch(&((struct proc_handle *)obj)->refs, 1, __ATOMIC_ACQ_REL) == 0)
-		kfree(obj);
+	__atomic_add_fetch(&o->refs, 1, __ATOMIC_ACQ_REL);
 }
 
-enum capos_status kobj_invoke(void *obj, uint16_t type, struct kcall *c)
+void kobj_put(struct kobj *o)
 {
-	if (c->nxfer != 0 && type != KOBJ_SPAWNER && type != KOBJ_ENDPOINT_CLIENT)
+	if (__atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL) == 0 && o->ops->destroy != NULL)
+		o->ops->destroy(o);
+}
+
+void kobj_handle_get(struct kobj *o, uint64_t iface)
+{
+	kobj_get(o);
+	__atomic_add_fetch(&o->handles, 1, __ATOMIC_ACQ_REL);
+	if (o->ops->on_handle != NULL)
+		o->ops->on_handle(o, iface, 1);
+}
+
+void kobj_handle_put(struct kobj *o, uint64_t iface)
+{
+	if (o->ops->on_handle != NULL)
+		o->ops->on_handle(o, iface, -1);
+	if (__atomic_sub_fetch(&o->handles, 1, __ATOMIC_ACQ_REL) == 0 &&
+	    o->ops->on_zero_handles != NULL)
+		o->ops->on_zero_handles(o);
+	kobj_put(o);
+}
+
+enum capos_status kobj_invoke(struct kobj *o, struct kcall *c)
+{
+	if (c->nxfer != 0 && !o->ops->takes_caps)
 		return CAPOS_E_INVOKE;
-	switch (type) {
-	case KOBJ_CONSOLE:
-		return console_invoke(c);
-	case KOBJ_TIMER:
-		return timer_invoke(c);
-	case KOBJ_SPAWNER:
-		return spawner_invoke(c);
-	case KOBJ_PROCHANDLE:
-		return handle_invoke(obj, c);
-	case KOBJ_BOOTMANIFEST:
-		return bootmanifest_invoke(c);
-	case KOBJ_ENDPOINT:
-	case KOBJ_ENDPOINT_CLIENT:
-		return endpoint_invoke(obj, c);
-	default:
-		return CAPOS_E_INVOKE;
-	}
+	enum capos_status st = o->ops->decode(o, c);
+	if (st != CAPOS_OK)
+		return st;
+	/* The caller's slot may go while the call runs (a moved or released
+	 * handle, the last one among them): this reference keeps o alive. */
+	kobj_get(o);
+	st = o->ops->invoke(o, c);
+	kobj_put(o);
+	return st;
 }

@@ -1,7 +1,20 @@
-/* kobj: kernel objects reached through capabilities. Each cap table slot holds
- * (object, interface id, generation); the object's type picks its invoke
- * function, the interface id in the slot says which interface the holder was
- * given (the interface is the permission). */
+/* kobj: kernel objects reached through capabilities.
+ *
+ * Every object starts with a struct kobj: its type's operations, a reference
+ * count and a handle count. A cap table slot holds (object, interface id,
+ * generation); the interface id in the slot says which interface the holder was
+ * given (the interface is the permission), the object's ops how it behaves.
+ *
+ * Lifetimes. A reference keeps the memory of an object; a handle (a cap slot
+ * naming it) is also a reference. Who holds references: every cap slot, every
+ * invocation in progress (kobj_invoke, for its whole duration, blocking
+ * included), every call queued on or received from an endpoint, a process for
+ * its own ProcessHandle. When the last handle goes, on_zero_handles starts the
+ * object's quiescing (nobody can name it any more); when the last reference
+ * goes, destroy frees it. Static objects (Console, Timer, ...) have no destroy.
+ *
+ * Adding an object type: one file with its struct (kobj first), its ops and
+ * its constructor. */
 #ifndef CAPOS_OBJ_KOBJ_H
 #define CAPOS_OBJ_KOBJ_H
 
@@ -12,17 +25,9 @@
 #include "capos/ring.h"
 
 struct proc;
+struct kobj;
 
-enum kobj_type {
-	KOBJ_NONE = 0,
-	KOBJ_CONSOLE = 1,
-	KOBJ_TIMER = 2,
-	KOBJ_SPAWNER = 3,
-	KOBJ_PROCHANDLE = 4,
-	KOBJ_BOOTMANIFEST = 5,
-	KOBJ_ENDPOINT = 6,	  /* the server facet (interface Endpoint) */
-	KOBJ_ENDPOINT_CLIENT = 7, /* the same object's client facet */
-};
+#define KOBJ_SLOT_TAG 1 /* the cap table's type tag: every slot names a struct kobj */
 
 /* One CALL, decoded and with its parameters already copied into the kernel. */
 struct kcall {
@@ -41,36 +46,57 @@ struct kcall {
 	bool has_ret;
 };
 
+struct kobj_ops {
+	const char *name;
+	bool takes_caps; /* a call may carry capabilities beside it */
+	/* decode: checks interface, method and parameters of c; no side effect. */
+	enum capos_status (*decode)(struct kobj *o, const struct kcall *c);
+	/* invoke: runs a decoded call. It fails only for what decode cannot know
+	 * (resources, a peer that went away, the caller killed while it waits). */
+	enum capos_status (*invoke)(struct kobj *o, struct kcall *c);
+	/* on_handle: optional; a handle of interface iface came (+1) or went (-1). */
+	void (*on_handle)(struct kobj *o, uint64_t iface, int delta);
+	/* on_zero_handles: optional; the last handle went: stop taking new work. */
+	void (*on_zero_handles)(struct kobj *o);
+	/* destroy: the last reference went: free. NULL for static objects. */
+	void (*destroy)(struct kobj *o);
+};
+
+struct kobj {
+	const struct kobj_ops *ops;
+	uint32_t refs;	  /* handles, invocations, queued and received calls, ... */
+	uint32_t handles; /* cap slots naming it */
+};
+
+/* kobj_init: o of type ops with one reference, the caller's, and no handle. */
+void kobj_init(struct kobj *o, const struct kobj_ops *ops);
+/* kobj_get / kobj_put: a reference. The last put destroys the object. */
+void kobj_get(struct kobj *o);
+void kobj_put(struct kobj *o);
+/* kobj_handle_get / kobj_handle_put: a cap slot of interface iface began or
+ * stopped naming o (each also a reference). */
+void kobj_handle_get(struct kobj *o, uint64_t iface);
+void kobj_handle_put(struct kobj *o, uint64_t iface);
+
+/* kobj_invoke: runs c on o, holding a reference for the whole call; returns the
+ * CQE status. Objects whose type takes no capabilities refuse a call carrying
+ * some (CAPOS_E_INVOKE). */
+enum capos_status kobj_invoke(struct kobj *o, struct kcall *c);
+
+/* The static objects, granted by the boot manifest. */
+extern struct kobj kobj_console, kobj_timer, kobj_spawner, kobj_bootmanifest;
+
 /* A ProcessHandle: shared by the cap slots naming it and the process itself. */
 struct proc_handle {
-	uint32_t refs;
+	struct kobj hdr;
 	int pid;
 	volatile bool ended;
 	int reason; /* CAPOS_EXIT_REASON_* */
 	int64_t status;
+	struct proc *waiters; /* processes blocked in wait (proc.h wait lists) */
 };
 
-/* kobj_ref / kobj_unref: counted objects (process handles); singletons ignore. */
-void kobj_ref(void *obj, uint16_t type);
-void kobj_unref(void *obj, uint16_t type);
-
-/* kobj_invoke: runs c on the object; returns the CQE status. Only objects that
- * take capabilities (ProcessSpawner, an endpoint's client facet) accept a call
- * with capabilities beside it; the others refuse it (CAPOS_E_INVOKE). */
-enum capos_status kobj_invoke(void *obj, uint16_t type, struct kcall *c);
-
-/* The console object (a singleton). */
-extern char kobj_console;
-enum capos_status console_invoke(struct kcall *c);
-
-/* The timer object (a singleton). */
-extern char kobj_timer;
-enum capos_status timer_invoke(struct kcall *c);
-
-/* Process objects (proc_obj.c). */
-extern char kobj_spawner, kobj_bootmanifest;
-enum capos_status spawner_invoke(struct kcall *c);
-enum capos_status handle_invoke(struct proc_handle *h, struct kcall *c);
-enum capos_status bootmanifest_invoke(struct kcall *c);
+/* proc_handle_new: a ProcessHandle for pid with one reference, or NULL. */
+struct proc_handle *proc_handle_new(int pid);
 
 #endif

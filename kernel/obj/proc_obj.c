@@ -9,8 +9,6 @@
 #include "proc/boot_manifest.h"
 #include "proc/proc.h"
 
-char kobj_spawner, kobj_bootmanifest; /* singletons: their addresses are their identity */
-
 /* Copies a Text field into buf (NUL-terminated, at most n-1 bytes). */
 static bool text_field(const struct kcall *c, const struct capnp_struct *s, uint32_t ptr, char *buf,
 		       size_t n)
@@ -25,20 +23,23 @@ static bool text_field(const struct kcall *c, const struct capnp_struct *s, uint
 	return true;
 }
 
-/* spawn(name, binary, caps): the child gets exactly the listed capabilities, in
- * list order, copied from the caller's table (commit or nothing); the caller
- * gets a ProcessHandle. */
-static enum capos_status spawn(struct kcall *c)
+struct spawn_args {
+	char name[PROC_NAME_MAX], binary[PROC_NAME_MAX];
+	struct capos_handle handles[RING_MAX_XFER];
+	uint32_t n;
+};
+
+/* The arguments of spawn(name, binary, caps), checked. */
+static enum capos_status spawn_args(const struct kcall *c, struct spawn_args *a)
 {
 	struct capnp_struct root, el;
 	struct capnp_list caps;
-	struct capos_handle handles[RING_MAX_XFER];
-	char name[PROC_NAME_MAX], binary[PROC_NAME_MAX];
+	struct capos_handle *handles = a->handles;
 	if (capnp_get_root(c->params, c->params_len, &root) != CAPNP_OK ||
-	    !text_field(c, &root, CAPOS_PROCESS_SPAWNER_SPAWN_PARAMS_NAME_PTR, name,
-			sizeof(name)) ||
-	    !text_field(c, &root, CAPOS_PROCESS_SPAWNER_SPAWN_PARAMS_BINARY_PTR, binary,
-			sizeof(binary)))
+	    !text_field(c, &root, CAPOS_PROCESS_SPAWNER_SPAWN_PARAMS_NAME_PTR, a->name,
+			sizeof(a->name)) ||
+	    !text_field(c, &root, CAPOS_PROCESS_SPAWNER_SPAWN_PARAMS_BINARY_PTR, a->binary,
+			sizeof(a->binary)))
 		return CAPOS_E_BAD_PARAMS;
 	int st =
 	    capos_process_spawner_spawn_params_get_caps(c->params, c->params_len, &root, &caps);
@@ -56,13 +57,62 @@ static enum capos_status spawn(struct kcall *c)
 			return CAPOS_E_BAD_PARAMS;
 		handles[i] = c->xfer[idx];
 	}
+	a->n = n;
+	return CAPOS_OK;
+}
+
+static void handle_destroy(struct kobj *o)
+{
+	kfree(o);
+}
+
+static enum capos_status handle_decode(struct kobj *o, const struct kcall *c);
+static enum capos_status handle_invoke(struct kobj *o, struct kcall *c);
+
+static const struct kobj_ops handle_ops = {.name = "ProcessHandle",
+					   .decode = handle_decode,
+					   .invoke = handle_invoke,
+					   .destroy = handle_destroy};
+
+struct proc_handle *proc_handle_new(int pid)
+{
 	struct proc_handle *h = kmalloc(sizeof(*h));
-	if (h == NULL)
-		return CAPOS_E_NO_RESOURCES;
-	struct proc *child = proc_create(name, binary);
-	if (child == NULL) {
-		kfree(h);
+	if (h != NULL) {
+		memset(h, 0, sizeof(*h));
+		kobj_init(&h->hdr, &handle_ops);
+		h->pid = pid;
+	}
+	return h;
+}
+
+static enum capos_status spawner_decode(struct kobj *o, const struct kcall *c)
+{
+	struct spawn_args a;
+	(void)o;
+	if (c->iface != CAPOS_IFACE_PROCESS_SPAWNER || c->method != CAPOS_PROCESS_SPAWNER_SPAWN)
 		return CAPOS_E_INVOKE;
+	return spawn_args(c, &a);
+}
+
+/* spawn(name, binary, caps): the child gets exactly the listed capabilities, in
+ * list order, copied or moved from the caller's table (commit or nothing); the
+ * caller gets a ProcessHandle. The child is charged to the caller's ledger
+ * (CAP_RES_PROCS) until it ends. */
+static enum capos_status spawner_invoke(struct kobj *o, struct kcall *c)
+{
+	struct spawn_args a;
+	struct capnp_struct root;
+	(void)o;
+	spawn_args(c, &a); /* decoded already */
+	uint32_t n = a.n;
+	const struct capos_handle *handles = a.handles;
+	struct proc *child = proc_create_child(c->caller, a.name, a.binary);
+	if (child == NULL)
+		return CAPOS_E_NO_RESOURCES; /* why is on COM1 */
+	struct proc_handle *h = proc_handle_new(child->pid);
+	if (h == NULL) {
+		proc_abandon(child);
+		return CAPOS_E_NO_RESOURCES;
 	}
 	/* Prepare the transfer, then install the caller's ProcessHandle, and only
 	 * then commit: a failure before the commit undoes everything, so nothing
@@ -71,8 +121,7 @@ static enum capos_status spawn(struct kcall *c)
 	enum cap_status cs =
 	    n ? cap_xfer_prepare(&c->caller->caps, &child->caps, handles, n, c->move, &txn)
 	      : CAP_OK;
-	*h = (struct proc_handle){.refs = 2, .pid = child->pid}; /* child and caller */
-	if (cs == CAP_OK && cap_install(&c->caller->caps, h, KOBJ_PROCHANDLE,
+	if (cs == CAP_OK && cap_install(&c->caller->caps, h, KOBJ_SLOT_TAG,
 					CAPOS_IFACE_PROCESS_HANDLE, &c->ret) != CAP_OK) {
 		if (n)
 			cap_xfer_abort(&txn);
@@ -80,14 +129,15 @@ static enum capos_status spawn(struct kcall *c)
 	}
 	if (cs != CAP_OK) {
 		proc_abandon(child);
-		kfree(h);
+		kobj_put(&h->hdr);
 		return cap_status_to_capos(cs);
 	}
+	kobj_handle_get(&h->hdr, CAPOS_IFACE_PROCESS_HANDLE); /* the caller's slot */
 	if (n)
 		cap_xfer_commit(&txn);
 	for (uint32_t i = 0; i < n && !c->move; i++)
-		kobj_ref(txn.ref[i].obj, txn.ref[i].type); /* the child's copies */
-	child->handle = h;
+		kobj_handle_get(txn.ref[i].obj, txn.ref[i].iface); /* the child's copies */
+	child->handle = h; /* the child's own reference, from proc_handle_new */
 	c->has_ret = true;
 	struct capnp_builder b;
 	if (capnp_builder_init(&b, c->result, c->result_cap) == CAPNP_OK &&
@@ -98,24 +148,31 @@ static enum capos_status spawn(struct kcall *c)
 	return CAPOS_OK;
 }
 
-enum capos_status spawner_invoke(struct kcall *c)
-{
-	if (c->iface != CAPOS_IFACE_PROCESS_SPAWNER || c->method != CAPOS_PROCESS_SPAWNER_SPAWN)
-		return CAPOS_E_INVOKE;
-	return spawn(c);
-}
+static const struct kobj_ops spawner_ops = {.name = "ProcessSpawner",
+					    .takes_caps = true,
+					    .decode = spawner_decode,
+					    .invoke = spawner_invoke};
+struct kobj kobj_spawner = {.ops = &spawner_ops, .refs = 1};
 
 static bool handle_ended(void *arg)
 {
 	return __atomic_load_n(&((struct proc_handle *)arg)->ended, __ATOMIC_ACQUIRE);
 }
 
-enum capos_status handle_invoke(struct proc_handle *h, struct kcall *c)
+static enum capos_status handle_decode(struct kobj *o, const struct kcall *c)
 {
+	(void)o;
+	if (c->iface != CAPOS_IFACE_PROCESS_HANDLE ||
+	    (c->method != CAPOS_PROCESS_HANDLE_KILL && c->method != CAPOS_PROCESS_HANDLE_WAIT))
+		return CAPOS_E_INVOKE;
+	return CAPOS_OK;
+}
+
+static enum capos_status handle_invoke(struct kobj *o, struct kcall *c)
+{
+	struct proc_handle *h = (struct proc_handle *)o;
 	struct capnp_builder b;
 	struct capnp_struct root;
-	if (c->iface != CAPOS_IFACE_PROCESS_HANDLE)
-		return CAPOS_E_INVOKE;
 	if (c->method == CAPOS_PROCESS_HANDLE_KILL) {
 		/* Killing what has ended already is not an error: the result is the same. */
 		proc_kill(h->pid);
@@ -124,10 +181,8 @@ enum capos_status handle_invoke(struct proc_handle *h, struct kcall *c)
 			c->result_len = b.used;
 		return CAPOS_OK;
 	}
-	if (c->method != CAPOS_PROCESS_HANDLE_WAIT)
-		return CAPOS_E_INVOKE;
 	if (!handle_ended(h))
-		proc_block_killable(handle_ended, h);
+		proc_wait_on(&h->waiters, handle_ended, h);
 	if (!handle_ended(h))
 		return CAPOS_E_INVOKE; /* the waiter itself was killed */
 	if (capnp_builder_init(&b, c->result, c->result_cap) != CAPNP_OK ||
@@ -170,14 +225,21 @@ static enum capos_status service_info(struct kcall *c, const struct manifest *m,
 	return CAPOS_OK;
 }
 
-enum capos_status bootmanifest_invoke(struct kcall *c)
+static enum capos_status bootmanifest_decode(struct kobj *o, const struct kcall *c)
+{
+	(void)o;
+	if (c->iface != CAPOS_IFACE_BOOT_MANIFEST || boot_manifest_get() == NULL)
+		return CAPOS_E_INVOKE;
+	return CAPOS_OK; /* the parameters are read once, by the method itself */
+}
+
+static enum capos_status bootmanifest_invoke(struct kobj *o, struct kcall *c)
 {
 	const struct manifest *m = boot_manifest_get();
 	struct capnp_builder b;
 	struct capnp_struct root;
 	uint32_t index;
-	if (c->iface != CAPOS_IFACE_BOOT_MANIFEST || m == NULL)
-		return CAPOS_E_INVOKE;
+	(void)o;
 	if (capnp_builder_init(&b, c->result, c->result_cap) != CAPNP_OK)
 		return CAPOS_E_BAD_RESULT;
 	switch (c->method) {
@@ -214,3 +276,7 @@ enum capos_status bootmanifest_invoke(struct kcall *c)
 		return CAPOS_E_INVOKE;
 	}
 }
+
+static const struct kobj_ops bootmanifest_ops = {
+    .name = "BootManifest", .decode = bootmanifest_decode, .invoke = bootmanifest_invoke};
+struct kobj kobj_bootmanifest = {.ops = &bootmanifest_ops, .refs = 1};

@@ -18,23 +18,23 @@ const struct manifest *boot_manifest_get(void)
 
 /* The kernel object behind an interface init may be granted, or false when this
  * kernel does not provide it yet. */
-static bool init_object(uint64_t iface, void **obj, uint16_t *type)
+static bool init_object(uint64_t iface, struct kobj **obj)
 {
 	switch (iface) {
 	case CAPOS_IFACE_CONSOLE:
-		*obj = &kobj_console, *type = KOBJ_CONSOLE;
+		*obj = &kobj_console;
 		return true;
 	case CAPOS_IFACE_TIMER:
-		*obj = &kobj_timer, *type = KOBJ_TIMER;
+		*obj = &kobj_timer;
 		return true;
 	case CAPOS_IFACE_PROCESS_SPAWNER:
-		*obj = &kobj_spawner, *type = KOBJ_SPAWNER;
+		*obj = &kobj_spawner;
 		return true;
 	case CAPOS_IFACE_BOOT_MANIFEST:
-		*obj = &kobj_bootmanifest, *type = KOBJ_BOOTMANIFEST;
+		*obj = &kobj_bootmanifest;
 		return true;
 	case CAPOS_IFACE_ENDPOINT:
-		*obj = NULL, *type = KOBJ_ENDPOINT; /* a new one per grant, made at start */
+		*obj = NULL; /* a new one per grant, made at start */
 		return true;
 	default:
 		return false;
@@ -45,8 +45,7 @@ bool boot_manifest_start_init(void)
 {
 	struct manifest_service init;
 	struct manifest_grant g;
-	void *obj;
-	uint16_t type;
+	struct kobj *obj;
 	bool have_manifest = false;
 	manifest_service(&boot_manifest, 0, &init);
 	struct proc *p = proc_create("init", init.binary_name);
@@ -55,12 +54,14 @@ bool boot_manifest_start_init(void)
 	for (uint32_t i = 0; i < init.grant_count; i++) {
 		struct capos_handle h;
 		manifest_grant(&boot_manifest, 0, i, &g);
-		bool ok = init_object(g.iface, &obj, &type);
-		if (ok && type == KOBJ_ENDPOINT)
+		bool ok = init_object(g.iface, &obj);
+		bool fresh = ok && obj == NULL;
+		if (fresh)
 			ok = (obj = endpoint_new()) != NULL;
-		if (!ok || cap_install(&p->caps, obj, type, g.iface, &h) != CAP_OK || h.slot != i) {
-			if (ok && type == KOBJ_ENDPOINT)
-				endpoint_unref(obj, true);
+		ok = ok && proc_install(p, obj, g.iface, &h) == CAP_OK;
+		if (fresh && obj != NULL)
+			kobj_put(obj); /* the slot holds it now (or nobody does) */
+		if (!ok || h.slot != i) {
 			kprintf("manifest: init grant '%s' (%s) could not be installed\n", g.name,
 				g.iface_name);
 			proc_abandon(p);
@@ -103,10 +104,9 @@ bool boot_manifest_check(const char *name, size_t len)
 	manifest_service(&boot_manifest, 0, &init);
 	for (uint32_t i = 0; i < init.grant_count; i++) {
 		struct manifest_grant g;
-		void *obj;
-		uint16_t type;
+		struct kobj *obj;
 		manifest_grant(&boot_manifest, 0, i, &g);
-		if (!init_object(g.iface, &obj, &type)) {
+		if (!init_object(g.iface, &obj)) {
 			kprintf("manifest: %s: init grant '%s' is a %s, which this kernel does not "
 				"provide yet\n",
 				e->name, g.name, g.iface_name);

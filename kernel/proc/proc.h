@@ -1,5 +1,5 @@
-/* proc: processes and their threads (one thread each, for now), the bundled
- * binaries they run, and the scheduler that runs them. */
+/* proc: processes (one thread each, for now), the bundled binaries they run,
+ * and the scheduler (sched.c) that runs them. */
 #ifndef CAPOS_PROC_PROC_H
 #define CAPOS_PROC_PROC_H
 
@@ -11,7 +11,7 @@
 #include "lib/cap/captable.h"
 #include "lib/ring/ring.h"
 
-#define PROC_MAX	32
+#define PROC_LIMIT	256 /* processes alive at once (memory bounds it before that) */
 #define PROC_NAME_MAX	24
 #define USER_LIMIT	0x0000800000000000ull
 #define USER_STACK_TOP	0x00007ffffff00000ull
@@ -19,21 +19,30 @@
 #define USER_RING_VA	0x00007fffffe00000ull
 #define KSTACK_FRAMES	4
 #define PROC_CAP_SLOTS	64
-#define PROC_MAX_CALLS	8    /* calls outstanding plus calls received, not returned */
-#define PROC_MAX_PAGES	4096 /* user pages: image, stack, ring */
+#define PROC_MAX_CALLS	8	    /* calls outstanding plus calls received, not returned */
+#define PROC_MAX_PAGES	4096	    /* user pages: image, stack, ring */
+#define PROC_MAX_CHILD	16	    /* live processes one process may have spawned */
+#define PROC_MAX_KHEAP	(512 << 10) /* kernel heap bytes its calls in progress may pin */
 
 enum proc_state {
-	PROC_FREE = 0,
+	PROC_NEW = 0, /* being built: nobody runs or finds it yet */
 	PROC_READY,
 	PROC_RUNNING,
 	PROC_BLOCKED,
-	PROC_ZOMBIE,
+	PROC_ZOMBIE, /* ended, waiting for the reaper */
 };
 
 struct proc {
+	struct proc *all_next, *all_prev; /* every process (sched_lock) */
+	struct proc *run_next;		  /* the run queue (sched_lock) */
+	struct proc *wait_next;		  /* the wait list it sleeps on (sched_lock) */
+	struct proc **waitq;		  /* that list, while BLOCKED on one */
+	struct proc *sleep_next;	  /* the timed sleepers (sched_lock) */
 	int pid;
+	int parent; /* pid of the process charged for it (0: none) */
 	char name[PROC_NAME_MAX];
 	enum proc_state state;
+	volatile bool on_cpu; /* a CPU still runs on its kernel stack */
 	uint64_t pml4;
 	uint64_t kstack_phys;
 	uint64_t kstack_top;
@@ -47,40 +56,39 @@ struct proc {
 	struct cap_ledger ledger;
 	int exit_status;
 	bool faulted;
-	bool exited;		    /* set by the process's own CPU; the scheduler reaps it */
-	volatile bool killed;	    /* ProcessHandle.kill: end at the next way out */
-	bool kill_exit;		    /* it ended because it was killed */
-	bool killable;		    /* its current wait ends early when killed */
-	bool preempted;		    /* likewise: back to READY once off its stack */
-	bool (*wait_fn)(void *arg); /* blocked until wait_fn(wait_arg) is true */
-	void *wait_arg;
-	uint64_t wake_at;	    /* Timer.sleep's deadline (its wait_arg) */
+	volatile bool killed; /* ProcessHandle.kill: end at the next way out */
+	bool kill_exit;	      /* it ended because it was killed */
+	bool killable;	      /* its current wait ends early when killed */
+	bool sleeping;	      /* on the sleepers list until wake_at */
+	uint64_t wake_at;
 	struct proc_handle *handle; /* the ProcessHandle object, if spawned with one */
 	struct {
 		struct endpoint *ep; /* NULL: free */
 		struct ep_call *call;
-		uint32_t gen;
+		uint32_t gen;	/* UINT32_MAX: retired, never reused */
 	} recv[PROC_MAX_CALLS]; /* calls received and not yet returned (RETURN tokens) */
 	uint64_t frames;	/* user frames charged to this process */
 	uint64_t *start_arg;	/* the RSI word of its first user entry frame */
 };
 
-/* proc_init: the process table and SYSCALL on this CPU. */
-void proc_init(void);
-
 struct proc_handle;
 struct endpoint;
 struct ep_call;
 
-/* proc_spawn: a new process running the bundled binary `binary`; NULL (reason
- * printed) when the binary is unknown or invalid, or memory ran out: nothing
- * is half-created. */
+/* proc_init: SYSCALL on this CPU; reports the CPU protections. */
+void proc_init(void);
+
+/* proc_spawn: a new process running the bundled binary `binary`, holding a
+ * Console and a Timer; NULL (reason printed) when the binary is unknown or
+ * invalid, or memory or the process table ran out: nothing is half-created. */
 struct proc *proc_spawn(const char *name, const char *binary);
 
 /* proc_create: like proc_spawn but with an empty cap table and not yet
  * runnable: the caller installs its capabilities, then proc_start (or
- * proc_abandon to undo it all). */
+ * proc_abandon to undo it all). proc_create_child charges the new process to
+ * parent's ledger (CAP_RES_PROCS) until it ends. */
 struct proc *proc_create(const char *name, const char *binary);
+struct proc *proc_create_child(struct proc *parent, const char *name, const char *binary);
 void proc_start(struct proc *p);
 /* proc_set_start_handle: before proc_start, the handle the program's second
  * start argument names (slot | gen << 32; 0, naming nothing, by default):
@@ -88,18 +96,27 @@ void proc_start(struct proc *p);
 void proc_set_start_handle(struct proc *p, struct capos_handle h);
 void proc_abandon(struct proc *p);
 
-/* proc_block_current: blocks the running process until fn(arg) is true (checked
- * by every CPU's scheduler, at least every millisecond while anyone waits).
- * proc_block_killable: the same, but a kill also ends the wait: the caller
- * checks fn again and gives up if it is still false (proc_killed_current). */
-void proc_block_current(bool (*fn)(void *arg), void *arg);
-void proc_block_killable(bool (*fn)(void *arg), void *arg);
+/* proc_wait_on: blocks the running process on the wait list *list until
+ * cond(arg) holds or it is killed (then the caller sees cond still false and
+ * proc_killed_current true). cond is checked under the scheduler lock: whoever
+ * makes it true does so before calling proc_wake_all(list), so no wake-up is
+ * lost. list may be NULL: only a kill or proc_wake ends the wait. */
+void proc_wait_on(struct proc **list, bool (*cond)(void *arg), void *arg);
+/* proc_wait_uninterruptible: the same, but a kill does not end it (for waits
+ * bounded by another CPU's short, non-blocking work). */
+void proc_wait_uninterruptible(struct proc **list, bool (*cond)(void *arg), void *arg);
+/* proc_wake_all: makes every process on *list runnable. Returns the first
+ * one woken (or NULL): a caller about to block may hand it its CPU. */
+struct proc *proc_wake_all(struct proc **list);
+/* proc_wait_on_handoff: proc_wait_on, but when it blocks, the CPU goes
+ * straight to next if next is runnable (a call's server, a reply's caller). */
+void proc_wait_on_handoff(struct proc **list, bool (*cond)(void *arg), void *arg,
+			  struct proc *next);
 bool proc_killed_current(void);
 
 /* proc_kill: ProcessHandle.kill of pid. The process ends at its next way out
  * of the kernel or into it (system call return, interrupt from user mode, a
- * killable wait); a call it made that a server already received is waited for
- * first. Nothing happens when pid has already ended. */
+ * killable wait, which ends at once). Nothing happens when pid has ended. */
 void proc_kill(int pid);
 
 /* proc_exit_if_killed: ends the running process if it was killed (the return
@@ -108,8 +125,8 @@ void proc_exit_if_killed(void);
 
 /* sched_init: the timer and reschedule handlers on every CPU. */
 void sched_init(void);
-/* sched_run: on the boot CPU, runs READY processes round robin (preempted by
- * the LAPIC timer) together with the other CPUs until no process is left. */
+/* sched_run: on the boot CPU, runs processes together with the other CPUs
+ * until no process is left. */
 void sched_run(void);
 /* sched_ap_loop: what every other CPU does once started: run processes, or
  * halt until there are some. */
@@ -125,15 +142,36 @@ __attribute__((noreturn)) void proc_exit_current(int status);
 __attribute__((noreturn)) void proc_fault_current(const char *what, unsigned vector, uint64_t addr,
 						  uint64_t rip);
 
-/* proc_sleep_current: blocks the running process for at least ns nanoseconds;
- * other processes run meanwhile. Returns on whichever CPU resumes it. */
+/* proc_sleep_current: blocks the running process until clock_ns() reaches
+ * deadline or it is killed; other processes run meanwhile. */
+void proc_sleep_until(uint64_t deadline);
 void proc_sleep_current(uint64_t ns);
 
 /* sched_preempt_point: after an interrupt from user mode (EOI sent): switches
- * to the scheduler when the running process's time slice is over. */
+ * away when the running process's time slice is over. */
 void sched_preempt_point(void);
 
-/* proc_find: a process by pid (zombies included), or NULL. */
-struct proc *proc_find(int pid);
+/* proc_find_locked: a live process by pid, or NULL; the caller holds the
+ * scheduler lock (sched_lock_take). */
+struct proc *proc_find_locked(int pid);
+uint64_t sched_lock_take(void);
+void sched_lock_drop(uint64_t flags);
+
+/* proc_name_sanitize: copies a process name for COM1: printable ASCII only,
+ * others become '?', at most PROC_NAME_MAX - 1 bytes. */
+void proc_name_sanitize(char *dst, const char *src, size_t n);
+
+/* proc_install: a handle of iface on o in p's table (the handle counted). */
+struct kobj;
+enum cap_status proc_install(struct proc *p, struct kobj *o, uint64_t iface,
+			     struct capos_handle *out);
+
+/* Internal to proc.c and sched.c. */
+void proc_free(struct proc *p);
+void proc_unlist_locked(struct proc *p);
+void sched_add_locked(struct proc *p);	 /* to the process list */
+void sched_ready_locked(struct proc *p); /* to the run queue */
+void proc_reap(struct proc *p);		 /* the reaper's teardown of an ended process */
+unsigned sched_live(void);
 
 #endif

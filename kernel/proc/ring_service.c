@@ -19,11 +19,17 @@ static enum capos_status do_call(struct proc *p, const struct ring_req *q, struc
 	struct cap_ref ref;
 	struct capos_handle xfer[RING_MAX_XFER];
 	enum capos_status st;
+	uint64_t bytes = (uint64_t)q->params_len + q->result_len;
 	if (cap_lookup(&p->caps, q->target, &ref) != CAP_OK)
 		return CAPOS_E_LOOKUP;
 	if (q->xfer_count != 0 &&
 	    !copy_from_user(xfer, q->xfer_addr, q->xfer_count * sizeof(struct capos_handle)))
 		return CAPOS_E_BAD_PARAMS;
+	/* The kernel copies of the message and result are pinned for as long as
+	 * the call lasts (a blocking one included): charged to the caller. */
+	if (cap_ledger_reserve(&p->ledger, CAP_RES_KHEAP, bytes) != CAP_OK)
+		return CAPOS_E_NO_RESOURCES;
+	cap_ledger_commit(&p->ledger, CAP_RES_KHEAP, bytes);
 	uint8_t *params = kmalloc(q->params_len);
 	uint8_t *result = q->result_len ? kmalloc(q->result_len) : NULL;
 	if (params == NULL || (q->result_len && result == NULL)) {
@@ -44,7 +50,7 @@ static enum capos_status do_call(struct proc *p, const struct ring_req *q, struc
 			  .xfer = xfer,
 			  .nxfer = q->xfer_count,
 			  .move = q->move};
-	st = kobj_invoke(ref.obj, ref.type, &c);
+	st = kobj_invoke(ref.obj, &c);
 	if (st == CAPOS_OK && c.result_len > 0) {
 		if (c.result_len > q->result_len ||
 		    !copy_to_user(q->result_addr, result, c.result_len))
@@ -60,6 +66,7 @@ static enum capos_status do_call(struct proc *p, const struct ring_req *q, struc
 out:
 	kfree(params);
 	kfree(result);
+	cap_ledger_release(&p->ledger, CAP_RES_KHEAP, bytes);
 	return st;
 }
 
@@ -76,7 +83,7 @@ static void serve_one(struct proc *p, const struct capos_sqe *sqe)
 			struct cap_ref ref;
 			st = cap_status_to_capos(cap_release(&p->caps, q.target, &ref));
 			if (st == CAPOS_OK)
-				kobj_unref(ref.obj, ref.type);
+				kobj_handle_put(ref.obj, ref.iface);
 			break;
 		}
 		case CAPOS_OP_CALL:
@@ -86,10 +93,14 @@ static void serve_one(struct proc *p, const struct capos_sqe *sqe)
 			struct cap_ref ref;
 			if (cap_lookup(&p->caps, q.target, &ref) != CAP_OK)
 				st = CAPOS_E_LOOKUP;
-			else if (ref.type != KOBJ_ENDPOINT || ref.iface != CAPOS_IFACE_ENDPOINT)
+			else if (endpoint_of(ref.obj) == NULL || ref.iface != CAPOS_IFACE_ENDPOINT)
 				st = CAPOS_E_INVOKE; /* only the server facet may receive */
-			else
-				st = endpoint_recv(p, ref.obj, &q, &c);
+			else {
+				/* The slot may go while RECV waits: hold the endpoint. */
+				kobj_get(ref.obj);
+				st = endpoint_recv(p, endpoint_of(ref.obj), &q, &c);
+				kobj_put(ref.obj);
+			}
 			break;
 		}
 		case CAPOS_OP_RETURN:
@@ -102,20 +113,6 @@ static void serve_one(struct proc *p, const struct capos_sqe *sqe)
 	}
 	c.status = st;
 	ring_post_cqe(p->ring, &p->rk, &c);
-}
-
-struct enter_wait {
-	struct proc *p;
-	uint32_t min_complete;
-	uint64_t deadline;
-};
-
-/* Checked by the scheduler while the process is blocked: its ring page is read
- * through the kernel alias, and only the process itself could change it. */
-static bool enter_done(void *arg)
-{
-	const struct enter_wait *w = arg;
-	return clock_ns() >= w->deadline || ring_cq_ready(w->p->ring, &w->p->rk) >= w->min_complete;
 }
 
 uint64_t ring_service(struct proc *p, uint32_t min_complete, uint64_t timeout_ns)
@@ -131,9 +128,9 @@ uint64_t ring_service(struct proc *p, uint32_t min_complete, uint64_t timeout_ns
 	 * UINT64_MAX: no limit). */
 	if (min_complete > CAPOS_RING_CQ_ENTRIES)
 		min_complete = CAPOS_RING_CQ_ENTRIES;
-	if (timeout_ns != 0 && ring_cq_ready(p->ring, &p->rk) < min_complete) {
-		struct enter_wait w = {p, min_complete, clock_deadline(timeout_ns)};
-		proc_block_killable(enter_done, &w);
-	}
+	/* Nothing completes while the process waits (no operation is left
+	 * running), so only the timeout, or a kill, ends the wait. */
+	if (timeout_ns != 0 && ring_cq_ready(p->ring, &p->rk) < min_complete)
+		proc_sleep_until(clock_deadline(timeout_ns));
 	return ring_cq_ready(p->ring, &p->rk);
 }

@@ -11,6 +11,17 @@ void cap_ledger_init(struct cap_ledger *l, uint64_t slots, uint64_t calls, uint6
 	l->res[CAP_RES_PAGES].limit = pages;
 }
 
+static struct cap_ledger_entry *cap_ledger_entry(struct cap_ledger *l, enum cap_res r);
+
+enum cap_status cap_ledger_set_limit(struct cap_ledger *l, enum cap_res r, uint64_t limit)
+{
+	struct cap_ledger_entry *e = cap_ledger_entry(l, r);
+	if (e == NULL || limit < e->used + e->reserved)
+		return CAP_E_INVALID;
+	e->limit = limit;
+	return CAP_OK;
+}
+
 static struct cap_ledger_entry *cap_ledger_entry(struct cap_ledger *l, enum cap_res r)
 {
 	if (l == NULL || (unsigned)r >= CAP_RES_COUNT)

@@ -78,6 +78,8 @@ enum cap_res {
 	CAP_RES_SLOTS = 0,
 	CAP_RES_CALLS, /* outstanding calls */
 	CAP_RES_PAGES,
+	CAP_RES_PROCS, /* live processes spawned */
+	CAP_RES_KHEAP, /* kernel heap bytes pinned by calls in progress */
 	CAP_RES_COUNT,
 };
 
@@ -116,6 +118,9 @@ typedef void (*cap_release_fn)(void *ctx, const struct cap_ref *ref);
 
 /* cap_ledger_init: limits per resource, nothing used or reserved. */
 void cap_ledger_init(struct cap_ledger *l, uint64_t slots, uint64_t calls, uint64_t pages);
+/* cap_ledger_set_limit: the limit of r (resources cap_ledger_init does not name
+ * start at 0). CAP_E_INVALID for an unknown r or a limit below what is charged. */
+enum cap_status cap_ledger_set_limit(struct cap_ledger *l, enum cap_res r, uint64_t limit);
 /* cap_ledger_reserve: reserves n of r. CAP_E_LEDGER when used + reserved + n > limit,
  * CAP_E_INVALID for an unknown r; nothing changes on failure. */
 enum cap_status cap_ledger_reserve(struct cap_ledger *l, enum cap_res r, uint64_t n);

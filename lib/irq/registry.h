@@ -159,10 +159,18 @@ size_t irq_registry_format(const struct irq_registry *r, uint32_t id, char *buf,
 void irq_registry_emit_all(const struct irq_registry *r, void (*emit)(void *ctx, const char *line),
 			   void *ctx);
 
-/* Lock classes, by rank: a class may only be taken while every held class ranks below
- * it (lower bit number). */
-#define LOCK_CLASS_DEVMGR     0u
-#define LOCK_CLASS_IRQ_ROUTES 1u
+/* Lock classes, by rank: the kernel's one lock table. A class may only be taken
+ * while every held class ranks below it (lower bit number); checked at run time
+ * by kernel/core/lockorder.c (panics with DEBUG=1). */
+#define LOCK_CLASS_DEVMGR     0u /* the device manager */
+#define LOCK_CLASS_IRQ_ROUTES 1u /* interrupt routes */
+#define LOCK_CLASS_IOMMU      2u /* to come: IOMMU domains and invalidation */
+#define LOCK_CLASS_ENDPOINT   3u /* one endpoint's call queue (never two at once) */
+#define LOCK_CLASS_SCHED      4u /* processes, run queue, wait lists, sleepers */
+#define LOCK_CLASS_MMIO	      5u /* the kernel's MMIO mapping window */
+#define LOCK_CLASS_HEAP	      6u /* kmalloc */
+#define LOCK_CLASS_FRAMES     7u /* the frame allocator */
+#define LOCK_CLASS_CONSOLE    8u /* COM1 output: taken last, inside anything */
 #define LOCK_CLASS_MAX	      32u
 
 /* irq_lockorder_check: whether taking class `taking` while holding the classes whose

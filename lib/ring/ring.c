@@ -245,3 +245,8 @@ enum ring_status ring_post_status(struct capos_ring *page, struct ring_kstate *k
 	c.status = (int32_t)status;
 	return ring_post_cqe(page, k, &c);
 }
+
+uint32_t ring_token_gen_after(uint32_t gen)
+{
+	return gen >= RING_TOKEN_RETIRED - 1 ? RING_TOKEN_RETIRED : gen;
+}

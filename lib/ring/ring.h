@@ -149,4 +149,15 @@ uint32_t ring_cq_free(struct capos_ring *page, struct ring_kstate *k);
  * treated as full, consistently with ring_post_cqe). */
 uint32_t ring_cq_ready(struct capos_ring *page, struct ring_kstate *k);
 
+/* RETURN tokens: a process's receive-token slot carries a generation that
+ * moves on with each call received through it; the handle a server returns
+ * with must match it. RING_TOKEN_RETIRED marks a slot whose generation would
+ * wrap: it is never used again (an old token can never come back to life). */
+#define RING_TOKEN_RETIRED UINT32_MAX
+
+/* ring_token_gen_after: the generation a token slot keeps once the call it
+ * named has ended: unchanged, or RING_TOKEN_RETIRED when the next call through
+ * it would need a generation of RING_TOKEN_RETIRED or beyond. */
+uint32_t ring_token_gen_after(uint32_t gen);
+
 #endif

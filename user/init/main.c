@@ -156,8 +156,11 @@ static struct capos_handle start_service(struct capos_handle manifest, struct ca
 			capos_endpoint_new_client_params_init_root(&nb, &nroot);
 			if (call(xfer[i], CAPOS_ENDPOINT_NEW_CLIENT, nm, nb.used, nr, sizeof(nr), 0,
 				 0, &nc) != CAPOS_OK ||
-			    nc.xfer_count != 1)
+			    nc.xfer_count != 1) {
+				console_printf(R, console, "init: newClient failed %d\n",
+					       (int)nc.status);
 				return none;
+			}
 			xfer[i] = (struct capos_handle){(uint32_t)nc.aux, (uint32_t)(nc.aux >> 32)};
 			minted[i] = 1;
 		}
@@ -167,8 +170,10 @@ static struct capos_handle start_service(struct capos_handle manifest, struct ca
 	for (uint32_t i = 0; i < caps.count; i++)
 		if (minted[i])
 			capos_release(R, xfer[i]); /* the child holds its own copy */
-	if (st != CAPOS_OK || c.xfer_count != 1)
+	if (st != CAPOS_OK || c.xfer_count != 1) {
+		console_printf(R, console, "init: spawn failed %d\n", (int)st);
 		return none;
+	}
 	return (struct capos_handle){(uint32_t)c.aux, (uint32_t)(c.aux >> 32)};
 }
 

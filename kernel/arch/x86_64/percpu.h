@@ -14,12 +14,13 @@
 struct proc;
 
 struct percpu {
-	struct percpu *self; /* %gs:0, so the struct can be found through GS */
-	uint64_t kernel_rsp; /* top of the running thread's kernel stack */
-	uint64_t user_rsp;   /* scratch: the user stack pointer at SYSCALL */
-	unsigned index;	     /* 0 is the boot CPU */
-	struct proc *proc;   /* the process running on this CPU, or NULL */
-	uint64_t sched_rsp;  /* this CPU's scheduler context while a process runs */
+	struct percpu *self;	 /* %gs:0, so the struct can be found through GS */
+	uint64_t kernel_rsp;	 /* top of the running thread's kernel stack */
+	uint64_t user_rsp;	 /* scratch: the user stack pointer at SYSCALL */
+	unsigned index;		 /* 0 is the boot CPU */
+	struct proc *proc;	 /* the process running on this CPU, or NULL */
+	struct proc *sched_prev; /* the context switched away from (sched_finish) */
+	uint64_t sched_rsp;	 /* this CPU's scheduler context while a process runs */
 	volatile bool need_resched;
 	uint32_t apic_id;
 	volatile bool online;

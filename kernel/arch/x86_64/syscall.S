@@ -105,8 +105,10 @@ context_switch:
 	ret
 
 /* thread_start: where a new thread's first context_switch returns: r12 holds
- * its user entry frame (see proc.c). */
+ * its user entry frame (see proc.c). The switch is finished first (the
+ * previous context's stack is let go). */
 	.global thread_start
 thread_start:
+	call sched_finish
 	movq %r12, %rdi
 	jmp user_enter

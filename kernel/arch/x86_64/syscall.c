@@ -33,6 +33,9 @@ void syscall_dispatch(struct syscall_frame *f)
 {
 	struct proc *p = proc_current();
 	cpufeat_check_flags("system call");
+	/* The kernel runs a system call with interrupts on (a long Console write
+	 * must not hold off the timer and IPIs); SYSRET needs them off again. */
+	__asm__ volatile("sti" : : : "memory");
 	switch (f->rax) {
 	case CAPOS_SYS_CAP_ENTER:
 		f->rax = ring_service(p, (uint32_t)f->rdi, f->rsi);
@@ -48,4 +51,6 @@ void syscall_dispatch(struct syscall_frame *f)
 	 * SYSRET): whatever set it, such a process ends instead of returning. */
 	if ((int64_t)f->rcx >> 47 != 0 && (int64_t)f->rcx >> 47 != -1)
 		proc_fault_current("non-canonical return address", 13, f->rcx, f->rcx); /* #GP */
+	__asm__ volatile("cli" : : : "memory");
+	proc_exit_if_killed(); /* a kill that came after the check above */
 }

@@ -1,0 +1,539 @@
+/* sched: the run queue, wait lists, timed sleeps and context switches.
+ *
+ * Blocking is event-driven: a process that waits is put on the wait list of
+ * what it waits for (an endpoint's receivers, a call's caller, a
+ * ProcessHandle's waiters) or on the timed sleepers, and whoever makes its
+ * condition true wakes it (proc_wake_all); nothing polls. A process that
+ * blocks hands its CPU straight to the next runnable process (to a named one
+ * first: the server of a call, the caller of a reply), without passing
+ * through the scheduler context, which only idles and reaps.
+ *
+ * A process's kernel stack is in use until the switch away from it is
+ * finished (on_cpu): whoever resumes next on that CPU calls sched_finish,
+ * and no CPU picks a process whose on_cpu is still set. One lock (sched_lock,
+ * LOCK_CLASS_SCHED) guards the process list, run queue, wait lists, sleepers
+ * and states; switches run with interrupts off and the lock dropped. */
+#include "proc.h"
+#include "arch/x86_64/clock.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpufeat.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/intr.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/syscall.h"
+#include "core/console.h"
+#include "core/lockorder.h"
+#include "core/spinlock.h"
+#include "lib/irq/registry.h"
+#include "mm/layout.h"
+
+#define TIME_SLICE_US 10000
+
+static spinlock_t sched_lock = SPINLOCK_INIT;
+static struct proc *all_head;
+static struct proc *rq_head, *rq_tail;
+static struct proc *sleepers;
+static struct proc *reapq;
+static unsigned live_count;
+static uint64_t switches, preemptions, handoffs;
+static uint64_t cpu_runs[MAX_CPUS];
+
+void sched_finish(void);
+
+uint64_t sched_lock_take(void)
+{
+	uint64_t fl = spin_lock_irqsave(&sched_lock);
+	lockorder_acquire(LOCK_CLASS_SCHED);
+	return fl;
+}
+
+void sched_lock_drop(uint64_t flags)
+{
+	lockorder_release(LOCK_CLASS_SCHED);
+	spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+/* Drops the lock but leaves interrupts off (a switch follows). */
+static void unlock_keep_irqs_off(void)
+{
+	lockorder_release(LOCK_CLASS_SCHED);
+	spin_unlock_irqrestore(&sched_lock, 0);
+}
+
+struct proc *proc_current(void)
+{
+	return this_cpu()->proc;
+}
+
+struct proc *proc_find_locked(int pid)
+{
+	unsigned n = 0;
+	for (struct proc *p = all_head; p != NULL && n <= PROC_LIMIT; p = p->all_next, n++)
+		if (p->pid == pid && p->state != PROC_NEW && p->state != PROC_ZOMBIE)
+			return p;
+	return NULL;
+}
+
+void sched_add_locked(struct proc *p)
+{
+	p->all_prev = NULL;
+	p->all_next = all_head;
+	if (all_head != NULL)
+		all_head->all_prev = p;
+	all_head = p;
+	live_count++;
+}
+
+void proc_unlist_locked(struct proc *p)
+{
+	if (p->all_prev != NULL)
+		p->all_prev->all_next = p->all_next;
+	else
+		all_head = p->all_next;
+	if (p->all_next != NULL)
+		p->all_next->all_prev = p->all_prev;
+	live_count--;
+}
+
+unsigned sched_live(void)
+{
+	return __atomic_load_n(&live_count, __ATOMIC_ACQUIRE);
+}
+
+void sched_ready_locked(struct proc *p)
+{
+	p->state = PROC_READY;
+	p->run_next = NULL;
+	if (rq_tail != NULL)
+		rq_tail->run_next = p;
+	else
+		rq_head = p;
+	rq_tail = p;
+}
+
+static void rq_unlink_locked(struct proc *p)
+{
+	struct proc *prev = NULL;
+	for (struct proc *q = rq_head; q != NULL; prev = q, q = q->run_next) {
+		if (q != p)
+			continue;
+		if (prev != NULL)
+			prev->run_next = q->run_next;
+		else
+			rq_head = q->run_next;
+		if (rq_tail == q)
+			rq_tail = prev;
+		q->run_next = NULL;
+		return;
+	}
+}
+
+/* Unlinks p from the list it waits on, and from the sleepers. */
+static void unwait_locked(struct proc *p)
+{
+	if (p->waitq != NULL) {
+		for (struct proc **pp = p->waitq; *pp != NULL; pp = &(*pp)->wait_next)
+			if (*pp == p) {
+				*pp = p->wait_next;
+				break;
+			}
+		p->waitq = NULL;
+		p->wait_next = NULL;
+	}
+	if (p->sleeping) {
+		for (struct proc **pp = &sleepers; *pp != NULL; pp = &(*pp)->sleep_next)
+			if (*pp == p) {
+				*pp = p->sleep_next;
+				break;
+			}
+		p->sleeping = false;
+	}
+}
+
+static void wake_locked(struct proc *p)
+{
+	if (p->state != PROC_BLOCKED)
+		return;
+	unwait_locked(p);
+	sched_ready_locked(p);
+}
+
+static void expire_sleepers_locked(void)
+{
+	uint64_t now = clock_ns();
+	struct proc **pp = &sleepers;
+	while (*pp != NULL) {
+		struct proc *p = *pp;
+		if (p->wake_at <= now) {
+			*pp = p->sleep_next;
+			p->sleeping = false;
+			wake_locked(p);
+		} else {
+			pp = &p->sleep_next;
+		}
+	}
+}
+
+/* Takes the first runnable process off the run queue: RUNNING, on_cpu. */
+static struct proc *pick_locked(void)
+{
+	if (sleepers != NULL)
+		expire_sleepers_locked();
+	for (struct proc *p = rq_head; p != NULL; p = p->run_next) {
+		if (__atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE))
+			continue; /* its old CPU is still on its stack */
+		rq_unlink_locked(p);
+		p->state = PROC_RUNNING;
+		p->on_cpu = true;
+		return p;
+	}
+	return NULL;
+}
+
+/* Wakes every other online CPU, so idle ones look at the run queue. */
+static void kick_others(void)
+{
+	unsigned me = this_cpu()->index;
+	for (unsigned c = 0; c < percpu_count; c++)
+		if (c != me && percpu_table[c].online)
+			lapic_send_ipi(percpu_table[c].apic_id, VEC_RESCHED);
+}
+
+/* Switches from prev (NULL: this CPU's scheduler context) to next (NULL: the
+ * scheduler context). Interrupts off, sched_lock not held; prev's state was
+ * set under the lock. Returns when prev is resumed, on whichever CPU. */
+static void switch_to(struct proc *prev, struct proc *next)
+{
+	struct percpu *cpu = this_cpu();
+	uint64_t *save = prev != NULL ? &prev->saved_rsp : &cpu->sched_rsp;
+	uint64_t to;
+	if (prev != NULL)
+		fpu_save(phys_to_virt(prev->fpu_phys));
+	cpu->sched_prev = prev;
+	if (next != NULL) {
+		cpu->proc = next;
+		cpu->kernel_rsp = next->kstack_top;
+		gdt_set_rsp0(cpu->index, next->kstack_top);
+		if (read_cr3() != next->pml4)
+			write_cr3(next->pml4);
+		/* The FPU holds only next's state while next runs (the kernel itself
+		 * never uses it). */
+		fpu_restore(phys_to_virt(next->fpu_phys));
+		cpu->need_resched = false;
+		lapic_timer_periodic(1000000 / TIME_SLICE_US);
+		__atomic_add_fetch(&switches, 1, __ATOMIC_RELAXED);
+		cpu_runs[cpu->index]++;
+		to = next->saved_rsp;
+	} else {
+		lapic_timer_stop();
+		write_cr3(paging_kernel_pml4());
+		cpu->proc = NULL;
+		to = cpu->sched_rsp;
+	}
+	context_switch(save, to);
+	sched_finish();
+}
+
+/* Called first by whatever context resumes after a switch: the previous one's
+ * stack is free now. */
+void sched_finish(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct proc *prev = cpu->sched_prev;
+	cpu->sched_prev = NULL;
+	if (prev == NULL)
+		return;
+	uint64_t fl = sched_lock_take();
+	prev->on_cpu = false;
+	bool kick = prev->state == PROC_READY;
+	if (prev->state == PROC_ZOMBIE) {
+		prev->run_next = reapq;
+		reapq = prev;
+	}
+	sched_lock_drop(fl);
+	if (kick)
+		kick_others(); /* it was made runnable while still on this stack */
+}
+
+/* Blocks the running process (state already BLOCKED under the lock, which is
+ * held): hands the CPU to next if runnable, else to any runnable process,
+ * else to the scheduler context. */
+static void block_locked(struct proc *p, struct proc *next, uint64_t fl)
+{
+	struct proc *to = NULL;
+	if (next != NULL && next->state == PROC_READY && !next->on_cpu) {
+		rq_unlink_locked(next);
+		next->state = PROC_RUNNING;
+		next->on_cpu = true;
+		to = next;
+		handoffs++;
+	} else {
+		to = pick_locked();
+	}
+	unlock_keep_irqs_off();
+	switch_to(p, to);
+	if (fl & RFLAGS_IF)
+		__asm__ volatile("sti" : : : "memory");
+}
+
+static void wait_common(struct proc **list, bool (*cond)(void *arg), void *arg, bool killable,
+			struct proc *next)
+{
+	struct proc *p = this_cpu()->proc;
+	for (;;) {
+		uint64_t fl = sched_lock_take();
+		if ((cond != NULL && cond(arg)) || (killable && p->killed)) {
+			sched_lock_drop(fl);
+			return;
+		}
+		p->state = PROC_BLOCKED;
+		p->killable = killable;
+		if (list != NULL) {
+			p->wait_next = *list;
+			*list = p;
+			p->waitq = list;
+		}
+		block_locked(p, next, fl);
+		next = NULL;
+	}
+}
+
+void proc_wait_on(struct proc **list, bool (*cond)(void *arg), void *arg)
+{
+	wait_common(list, cond, arg, true, NULL);
+}
+
+void proc_wait_uninterruptible(struct proc **list, bool (*cond)(void *arg), void *arg)
+{
+	wait_common(list, cond, arg, false, NULL);
+}
+
+void proc_wait_on_handoff(struct proc **list, bool (*cond)(void *arg), void *arg, struct proc *next)
+{
+	wait_common(list, cond, arg, true, next);
+}
+
+static struct proc *wake_list(struct proc **list, bool kick)
+{
+	struct proc *first = NULL;
+	uint64_t fl = sched_lock_take();
+	while (*list != NULL) {
+		struct proc *p = *list;
+		*list = p->wait_next;
+		p->wait_next = NULL;
+		p->waitq = NULL;
+		if (p->state == PROC_BLOCKED) {
+			unwait_locked(p);
+			sched_ready_locked(p);
+			if (first == NULL)
+				first = p;
+		}
+	}
+	sched_lock_drop(fl);
+	if (first != NULL && kick)
+		kick_others();
+	return first;
+}
+
+struct proc *proc_wake_all(struct proc **list)
+{
+	/* The running process may be about to block and hand its CPU to what was
+	 * woken: other CPUs are only kicked when it will not. */
+	return wake_list(list, this_cpu()->proc == NULL);
+}
+
+void proc_sleep_until(uint64_t deadline)
+{
+	struct proc *p = this_cpu()->proc;
+	uint64_t fl = sched_lock_take();
+	if (clock_ns() >= deadline || p->killed) {
+		sched_lock_drop(fl);
+		return;
+	}
+	p->wake_at = deadline;
+	p->sleeping = true;
+	p->sleep_next = sleepers;
+	sleepers = p;
+	p->state = PROC_BLOCKED;
+	p->killable = true;
+	block_locked(p, NULL, fl);
+}
+
+void proc_sleep_current(uint64_t ns)
+{
+	proc_sleep_until(clock_deadline(ns));
+}
+
+bool proc_killed_current(void)
+{
+	return __atomic_load_n(&this_cpu()->proc->killed, __ATOMIC_ACQUIRE);
+}
+
+void proc_kill(int pid)
+{
+	uint64_t fl = sched_lock_take();
+	struct proc *p = proc_find_locked(pid);
+	if (p != NULL) {
+		__atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
+		if (p->state == PROC_BLOCKED && p->killable)
+			wake_locked(p);
+	}
+	sched_lock_drop(fl);
+	/* A process in user mode on another CPU enters the kernel on this
+	 * interrupt and ends there. */
+	kick_others();
+}
+
+void proc_exit_if_killed(void)
+{
+	struct proc *p = this_cpu()->proc;
+	if (p == NULL || !__atomic_load_n(&p->killed, __ATOMIC_ACQUIRE))
+		return;
+	p->kill_exit = true;
+	char name[PROC_NAME_MAX];
+	proc_name_sanitize(name, p->name, sizeof(p->name));
+	kprintf("proc: %s pid %d killed\n", name, p->pid);
+	proc_exit_current(0);
+}
+
+void proc_exit_current(int status)
+{
+	struct proc *p = this_cpu()->proc;
+	char name[PROC_NAME_MAX];
+	proc_name_sanitize(name, p->name, sizeof(p->name));
+	p->exit_status = status;
+	kprintf("proc: %s pid %d exited status %d\n", name, p->pid, status);
+	__asm__ volatile("cli" : : : "memory");
+	uint64_t fl = sched_lock_take();
+	p->state = PROC_ZOMBIE; /* the reaper tears it down once off this stack */
+	unlock_keep_irqs_off();
+	(void)fl;
+	switch_to(p, NULL);
+	__builtin_unreachable();
+}
+
+void proc_fault_current(const char *what, unsigned vector, uint64_t addr, uint64_t rip)
+{
+	struct proc *p = this_cpu()->proc;
+	char name[PROC_NAME_MAX];
+	proc_name_sanitize(name, p->name, sizeof(p->name));
+	kprintf("proc: %s pid %d fault: %s at 0x%llx rip 0x%llx, killed\n", name, p->pid, what,
+		(unsigned long long)addr, (unsigned long long)rip);
+	p->faulted = true;
+	proc_exit_current((int)vector);
+}
+
+/* The LAPIC timer of every CPU: counts ticks (the irq selftest reads them) and
+ * ends the running process's time slice. */
+static void on_tick(void *ctx)
+{
+	(void)ctx;
+	this_cpu()->timer_ticks++;
+	this_cpu()->need_resched = true;
+}
+
+static void on_resched(void *ctx)
+{
+	(void)ctx; /* waking a halted CPU, or a process into the kernel, is all it takes */
+}
+
+void sched_init(void)
+{
+	intr_set(INTR_ALL_CPUS, VEC_LAPIC_TIMER, on_tick, 0);
+	intr_set(INTR_ALL_CPUS, VEC_RESCHED, on_resched, 0);
+}
+
+void sched_preempt_point(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct proc *p = cpu->proc;
+	proc_exit_if_killed();
+	if (!cpu->need_resched || p == NULL)
+		return;
+	cpu->need_resched = false;
+	uint64_t fl = sched_lock_take();
+	struct proc *next = pick_locked();
+	if (next == NULL) {
+		sched_lock_drop(fl); /* nobody else to run: go on */
+		return;
+	}
+	sched_ready_locked(p);
+	preemptions++;
+	unlock_keep_irqs_off();
+	switch_to(p, next);
+	if (fl & RFLAGS_IF)
+		__asm__ volatile("sti" : : : "memory");
+}
+
+/* The reaper: tears down ended processes in the scheduler context, with
+ * interrupts on and no lock held (endpoints, capabilities, page tables). */
+static bool reap(void)
+{
+	bool any = false;
+	for (;;) {
+		uint64_t fl = sched_lock_take();
+		struct proc *p = reapq;
+		if (p != NULL)
+			reapq = p->run_next;
+		sched_lock_drop(fl);
+		if (p == NULL)
+			return any;
+		any = true;
+		__asm__ volatile("sti" : : : "memory");
+		proc_reap(p);
+		__asm__ volatile("cli" : : : "memory");
+		fl = sched_lock_take();
+		proc_unlist_locked(p);
+		sched_lock_drop(fl);
+		proc_free(p);
+	}
+}
+
+/* Nothing to run: halt until an interrupt; while a process sleeps, a 1 ms
+ * one-shot timer makes sure someone looks at the clock again. */
+static void idle(void)
+{
+	if (__atomic_load_n(&sleepers, __ATOMIC_RELAXED) != NULL)
+		lapic_timer_oneshot(1000);
+	__asm__ volatile("sti; hlt; cli" : : : "memory");
+}
+
+static void sched_loop_once(void)
+{
+	if (reap() && sched_live() == 0) {
+		kick_others(); /* the boot CPU may be halted, waiting for the end */
+		return;
+	}
+	uint64_t fl = sched_lock_take();
+	struct proc *p = pick_locked();
+	unlock_keep_irqs_off();
+	(void)fl;
+	if (p != NULL)
+		switch_to(NULL, p);
+	else
+		idle();
+}
+
+void sched_run(void)
+{
+	__asm__ volatile("cli" : : : "memory");
+	kick_others();
+	while (sched_live() > 0)
+		sched_loop_once();
+	unsigned used = 0;
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		used += cpu_runs[c] != 0;
+	kprintf("sched: %llu switches, %llu preemptions, %llu hand-offs, on %u of %u cpus\n",
+		(unsigned long long)switches, (unsigned long long)preemptions,
+		(unsigned long long)handoffs, used, percpu_count);
+	__asm__ volatile("sti" : : : "memory");
+}
+
+void sched_ap_loop(void)
+{
+	__asm__ volatile("cli" : : : "memory");
+	for (;;)
+		sched_loop_once();
+}
