@@ -1,4 +1,5 @@
 /* console: serialised formatted output to the COM1 UART. */
+#include "lib/irq/registry.h"
 #include "console.h"
 #include "spinlock.h"
 #include "arch/x86_64/uart.h"
@@ -21,9 +22,9 @@ void console_init(void)
 
 void kvprintf(const char *fmt, va_list ap)
 {
-	uint64_t flags = spin_lock_irqsave(&console_lock);
+	uint64_t flags = spin_lock_class(&console_lock, LOCK_CLASS_CONSOLE);
 	fmt_vformat(console_sink, 0, fmt, ap);
-	spin_unlock_irqrestore(&console_lock, flags);
+	spin_unlock_class(&console_lock, LOCK_CLASS_CONSOLE, flags);
 }
 
 void kprintf(const char *fmt, ...)

@@ -33,4 +33,20 @@ static inline void spin_unlock_irqrestore(spinlock_t *l, uint64_t flags)
 		__asm__ volatile("sti" : : : "memory");
 }
 
+/* spin_lock_class / spin_unlock_class: the same, for a lock of a class in the
+ * kernel's lock table (lib/irq/registry.h), checked by lockorder. */
+#include "core/lockorder.h"
+static inline uint64_t spin_lock_class(spinlock_t *l, uint32_t cls)
+{
+	uint64_t flags = spin_lock_irqsave(l);
+	lockorder_acquire(cls);
+	return flags;
+}
+
+static inline void spin_unlock_class(spinlock_t *l, uint32_t cls, uint64_t flags)
+{
+	lockorder_release(cls);
+	spin_unlock_irqrestore(l, flags);
+}
+
 #endif

@@ -1,4 +1,5 @@
 /* pci: enumeration at boot, the device table, BAR mappings and their ledger. */
+#include "lib/irq/registry.h"
 #include "pci.h"
 #include "acpi.h"
 #include "lib/acpi/aml_pci.h"
@@ -183,9 +184,9 @@ enum pci_map_status pci_bar_map(const struct pci_fn *f, unsigned bar, uint64_t o
 	void *p = mmio_map(b->addr + off, len);
 	if (p == NULL)
 		return PCI_MAP_NOMEM;
-	uint64_t irq = spin_lock_irqsave(&map_lock);
+	uint64_t irq = spin_lock_class(&map_lock, LOCK_CLASS_PCI_MAP);
 	mapped[slot] += len;
-	spin_unlock_irqrestore(&map_lock, irq);
+	spin_unlock_class(&map_lock, LOCK_CLASS_PCI_MAP, irq);
 	*va = p;
 	return PCI_MAP_OK;
 }
@@ -196,9 +197,9 @@ void pci_bar_unmap(const struct pci_fn *f, void *va, uint64_t len)
 	if (slot < 0 || va == NULL || len == 0)
 		return;
 	mmio_unmap(va, len);
-	uint64_t irq = spin_lock_irqsave(&map_lock);
+	uint64_t irq = spin_lock_class(&map_lock, LOCK_CLASS_PCI_MAP);
 	mapped[slot] = mapped[slot] >= len ? mapped[slot] - len : 0;
-	spin_unlock_irqrestore(&map_lock, irq);
+	spin_unlock_class(&map_lock, LOCK_CLASS_PCI_MAP, irq);
 }
 
 uint64_t pci_mapped_bytes(const struct pci_fn *f)

@@ -1,4 +1,5 @@
 /* frames: physical memory, from the boot memory map to a locked allocator. */
+#include "lib/irq/registry.h"
 #include "frames.h"
 #include "layout.h"
 #include "core/console.h"
@@ -55,9 +56,9 @@ bool frames_init(const struct boot_info *bi)
 
 bool frame_alloc(uint64_t *phys)
 {
-	uint64_t flags = spin_lock_irqsave(&frames_lock);
+	uint64_t flags = spin_lock_class(&frames_lock, LOCK_CLASS_FRAMES);
 	enum pmm_status st = pmm_alloc(&pmm, phys);
-	spin_unlock_irqrestore(&frames_lock, flags);
+	spin_unlock_class(&frames_lock, LOCK_CLASS_FRAMES, flags);
 	if (st != PMM_OK)
 		return false;
 	memset(phys_to_virt(*phys), 0, PMM_FRAME_SIZE);
@@ -66,9 +67,9 @@ bool frame_alloc(uint64_t *phys)
 
 bool frame_alloc_contig(uint64_t n, uint64_t align, uint64_t *phys)
 {
-	uint64_t flags = spin_lock_irqsave(&frames_lock);
+	uint64_t flags = spin_lock_class(&frames_lock, LOCK_CLASS_FRAMES);
 	enum pmm_status st = pmm_alloc_contig(&pmm, n, align, phys);
-	spin_unlock_irqrestore(&frames_lock, flags);
+	spin_unlock_class(&frames_lock, LOCK_CLASS_FRAMES, flags);
 	if (st != PMM_OK)
 		return false;
 	memset(phys_to_virt(*phys), 0, n * PMM_FRAME_SIZE);
@@ -77,18 +78,18 @@ bool frame_alloc_contig(uint64_t n, uint64_t align, uint64_t *phys)
 
 enum pmm_status frame_free(uint64_t phys)
 {
-	uint64_t flags = spin_lock_irqsave(&frames_lock);
+	uint64_t flags = spin_lock_class(&frames_lock, LOCK_CLASS_FRAMES);
 	enum pmm_status st = pmm_free(&pmm, phys);
-	spin_unlock_irqrestore(&frames_lock, flags);
+	spin_unlock_class(&frames_lock, LOCK_CLASS_FRAMES, flags);
 	return st;
 }
 
 void frames_stats(uint64_t *free, uint64_t *used, uint64_t *reserved, uint64_t *total)
 {
-	uint64_t flags = spin_lock_irqsave(&frames_lock);
+	uint64_t flags = spin_lock_class(&frames_lock, LOCK_CLASS_FRAMES);
 	*free = pmm.free_frames;
 	*used = pmm.used_frames;
 	*reserved = pmm.reserved_frames;
 	*total = pmm.nframes;
-	spin_unlock_irqrestore(&frames_lock, flags);
+	spin_unlock_class(&frames_lock, LOCK_CLASS_FRAMES, flags);
 }

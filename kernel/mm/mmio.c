@@ -1,4 +1,5 @@
 /* mmio: a bump allocator over the MMIO window, with uncached page mappings. */
+#include "lib/irq/registry.h"
 #include "mmio.h"
 #include "layout.h"
 #include "arch/x86_64/paging.h"
@@ -15,15 +16,15 @@ void *mmio_map(uint64_t phys, size_t len)
 	uint64_t first = phys & ~PAGE_MASK;
 	uint64_t span = ((phys + len + PAGE_MASK) & ~PAGE_MASK) - first;
 
-	uint64_t irq = spin_lock_irqsave(&mmio_lock);
+	uint64_t irq = spin_lock_class(&mmio_lock, LOCK_CLASS_MMIO);
 	/* One unmapped guard page after each mapping. */
 	if (span > MMIO_BASE + MMIO_SIZE - mmio_next - PAGE_SIZE) {
-		spin_unlock_irqrestore(&mmio_lock, irq);
+		spin_unlock_class(&mmio_lock, LOCK_CLASS_MMIO, irq);
 		return NULL;
 	}
 	uint64_t va = mmio_next;
 	mmio_next += span + PAGE_SIZE;
-	spin_unlock_irqrestore(&mmio_lock, irq);
+	spin_unlock_class(&mmio_lock, LOCK_CLASS_MMIO, irq);
 
 	for (uint64_t off = 0; off < span; off += PAGE_SIZE) {
 		if (paging_map(va + off, first + off, PTE_W | PTE_PCD | PTE_PWT | PTE_NX) !=

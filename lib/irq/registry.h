@@ -168,9 +168,12 @@ void irq_registry_emit_all(const struct irq_registry *r, void (*emit)(void *ctx,
 #define LOCK_CLASS_ENDPOINT   3u /* one endpoint's call queue (never two at once) */
 #define LOCK_CLASS_SCHED      4u /* processes, run queue, wait lists, sleepers */
 #define LOCK_CLASS_MMIO	      5u /* the kernel's MMIO mapping window */
-#define LOCK_CLASS_HEAP	      6u /* kmalloc */
-#define LOCK_CLASS_FRAMES     7u /* the frame allocator */
-#define LOCK_CLASS_CONSOLE    8u /* COM1 output: taken last, inside anything */
+#define LOCK_CLASS_PCI_MAP    6u /* PCI config space mappings */
+#define LOCK_CLASS_PAGING     7u /* page tables */
+#define LOCK_CLASS_IOAPIC     8u /* one I/O APIC's registers */
+#define LOCK_CLASS_HEAP	      9u /* kmalloc */
+#define LOCK_CLASS_FRAMES     10u /* the frame allocator */
+#define LOCK_CLASS_CONSOLE    11u /* COM1 output: taken last, inside anything */
 #define LOCK_CLASS_MAX	      32u
 
 /* irq_lockorder_check: whether taking class `taking` while holding the classes whose

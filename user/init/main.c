@@ -215,6 +215,12 @@ int main(struct capos_ring *ring, uint64_t start)
 			say("init: started ", names[i], "");
 		}
 	}
+	/* Everything passed on is the services' now: init keeps only what it uses
+	 * itself (an Endpoint it kept would keep every caller of it waiting on a
+	 * server that may have gone). */
+	for (unsigned k = 0; k < ncaps; k++)
+		if ((int)k != ci && (int)k != si && k != manifest.slot)
+			capos_release(R, (struct capos_handle){k, 1});
 	for (uint32_t i = 0; i < count; i++) {
 		char num[21];
 		int64_t status;

@@ -180,3 +180,61 @@ char *fmt_u64(char *buf, uint64_t v)
 	buf[n] = '\0';
 	return buf;
 }
+
+int32_t capos_spawn(struct capos_ring *r, struct capos_handle spawner, const char *binary,
+		    const struct capos_handle *caps, uint32_t n, bool move,
+		    struct capos_handle *out)
+{
+	uint64_t msg[64], res[4];
+	struct capnp_builder b;
+	struct capnp_struct root, grant;
+	struct capnp_list list;
+	struct capos_cqe c;
+	size_t len = 0;
+	while (binary[len] != '\0')
+		len++;
+	if (n > 8 || capnp_builder_init(&b, msg, sizeof(msg)) != CAPNP_OK ||
+	    capos_process_spawner_spawn_params_init_root(&b, &root) != CAPNP_OK ||
+	    capos_process_spawner_spawn_params_set_name(&b, &root, binary, len) != CAPNP_OK ||
+	    capos_process_spawner_spawn_params_set_binary(&b, &root, binary, len) != CAPNP_OK ||
+	    capos_process_spawner_spawn_params_init_caps(&b, &root, n, &list) != CAPNP_OK)
+		return CAPOS_E_BAD_PARAMS;
+	for (uint32_t i = 0; i < n; i++)
+		if (capnp_list_struct(b.used, &list, i, &grant) != CAPNP_OK ||
+		    capnp_set_text(&b, &grant, CAPOS_CAP_GRANT_NAME_PTR, "c", 1) != CAPNP_OK ||
+		    capnp_set_cap(&b, &grant, CAPOS_CAP_GRANT_CAP_PTR, i) != CAPNP_OK)
+			return CAPOS_E_BAD_PARAMS;
+	int32_t st = capos_call_caps(r, spawner, CAPOS_PROCESS_SPAWNER_SPAWN, msg, b.used, res,
+				     sizeof(res), caps, n, move, &c);
+	if (st == CAPOS_OK && c.xfer_count != 1)
+		st = CAPOS_E_BAD_RESULT;
+	if (st == CAPOS_OK)
+		*out = capos_handle_of(c.aux);
+	return st;
+}
+
+int32_t process_wait(struct capos_ring *r, struct capos_handle h, uint16_t *reason, int64_t *status)
+{
+	uint64_t msg[1] = {0}, res[8];
+	struct capos_cqe c;
+	struct capnp_struct root;
+	int32_t st = capos_call_caps(r, h, CAPOS_PROCESS_HANDLE_WAIT, msg, sizeof(msg), res,
+				     sizeof(res), 0, 0, false, &c);
+	if (st != CAPOS_OK)
+		return st;
+	if (capnp_get_root(res, c.result_len, &root) != CAPNP_OK ||
+	    capos_process_handle_wait_results_get_reason(res, c.result_len, &root, reason) !=
+		CAPNP_OK ||
+	    capos_process_handle_wait_results_get_status(res, c.result_len, &root, status) !=
+		CAPNP_OK)
+		return CAPOS_E_BAD_RESULT;
+	return CAPOS_OK;
+}
+
+int32_t process_kill(struct capos_ring *r, struct capos_handle h)
+{
+	uint64_t msg[1] = {0}, res[4];
+	struct capos_cqe c;
+	return capos_call_caps(r, h, CAPOS_PROCESS_HANDLE_KILL, msg, sizeof(msg), res, sizeof(res),
+			       0, 0, false, &c);
+}

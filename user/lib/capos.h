@@ -49,6 +49,20 @@ static inline struct capos_handle capos_handle_of(uint64_t aux)
 /* capos_release: RELEASE target. */
 int32_t capos_release(struct capos_ring *r, struct capos_handle target);
 
+/* capos_spawn: ProcessSpawner.spawn of the bundled binary `binary` (also its
+ * name) with caps[0..n) beside the call (moved when move is true), in that
+ * order in the child's table; the ProcessHandle goes to *out. Returns the
+ * status. */
+int32_t capos_spawn(struct capos_ring *r, struct capos_handle spawner, const char *binary,
+		    const struct capos_handle *caps, uint32_t n, bool move,
+		    struct capos_handle *out);
+
+/* process_wait: ProcessHandle.wait; the reason and status go to *reason and *status. */
+int32_t process_wait(struct capos_ring *r, struct capos_handle h, uint16_t *reason,
+		     int64_t *status);
+/* process_kill: ProcessHandle.kill. */
+int32_t process_kill(struct capos_ring *r, struct capos_handle h);
+
 /* console_write_line: Console.writeLine(text). */
 int32_t console_write_line(struct capos_ring *r, struct capos_handle console, const char *text);
 

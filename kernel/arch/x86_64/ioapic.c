@@ -1,4 +1,5 @@
 /* ioapic: indirect register access to each I/O APIC, under one lock per chip. */
+#include "lib/irq/registry.h"
 #include "ioapic.h"
 #include "core/spinlock.h"
 #include "hw/ioapic.h"
@@ -63,11 +64,11 @@ void ioapic_write_entry(unsigned index, unsigned pin, uint64_t entry)
 	struct chip *c = chip_pin(index, pin);
 	if (c == NULL)
 		return;
-	uint64_t irq = spin_lock_irqsave(&c->lock);
+	uint64_t irq = spin_lock_class(&c->lock, LOCK_CLASS_IOAPIC);
 	reg_write(c, IOAPIC_REG_REDTBL_LO(pin), (uint32_t)IOAPIC_REDIR_MASKED);
 	reg_write(c, IOAPIC_REG_REDTBL_HI(pin), (uint32_t)(entry >> 32));
 	reg_write(c, IOAPIC_REG_REDTBL_LO(pin), (uint32_t)entry);
-	spin_unlock_irqrestore(&c->lock, irq);
+	spin_unlock_class(&c->lock, LOCK_CLASS_IOAPIC, irq);
 }
 
 uint64_t ioapic_read_entry(unsigned index, unsigned pin)
@@ -75,10 +76,10 @@ uint64_t ioapic_read_entry(unsigned index, unsigned pin)
 	struct chip *c = chip_pin(index, pin);
 	if (c == NULL)
 		return IOAPIC_REDIR_MASKED;
-	uint64_t irq = spin_lock_irqsave(&c->lock);
+	uint64_t irq = spin_lock_class(&c->lock, LOCK_CLASS_IOAPIC);
 	uint64_t v = reg_read(c, IOAPIC_REG_REDTBL_LO(pin));
 	v |= (uint64_t)reg_read(c, IOAPIC_REG_REDTBL_HI(pin)) << 32;
-	spin_unlock_irqrestore(&c->lock, irq);
+	spin_unlock_class(&c->lock, LOCK_CLASS_IOAPIC, irq);
 	return v;
 }
 
@@ -87,9 +88,9 @@ void ioapic_set_masked(unsigned index, unsigned pin, bool masked)
 	struct chip *c = chip_pin(index, pin);
 	if (c == NULL)
 		return;
-	uint64_t irq = spin_lock_irqsave(&c->lock);
+	uint64_t irq = spin_lock_class(&c->lock, LOCK_CLASS_IOAPIC);
 	uint32_t lo = reg_read(c, IOAPIC_REG_REDTBL_LO(pin));
 	lo = masked ? lo | (uint32_t)IOAPIC_REDIR_MASKED : lo & ~(uint32_t)IOAPIC_REDIR_MASKED;
 	reg_write(c, IOAPIC_REG_REDTBL_LO(pin), lo);
-	spin_unlock_irqrestore(&c->lock, irq);
+	spin_unlock_class(&c->lock, LOCK_CLASS_IOAPIC, irq);
 }

@@ -1,4 +1,5 @@
 /* paging: kernel page tables, direct map and W^X kernel sections. */
+#include "lib/irq/registry.h"
 #include "paging.h"
 #include "cpu.h"
 #include "core/console.h"
@@ -70,21 +71,21 @@ enum paging_status paging_map(uint64_t va, uint64_t pa, uint64_t flags)
 {
 	if ((va | pa) & PAGE_MASK)
 		return PAGING_ERR_ALIGN;
-	uint64_t irq = spin_lock_irqsave(&paging_lock);
+	uint64_t irq = spin_lock_class(&paging_lock, LOCK_CLASS_PAGING);
 	enum paging_status st = map_in(kernel_pml4, va, pa, flags, 0);
-	spin_unlock_irqrestore(&paging_lock, irq);
+	spin_unlock_class(&paging_lock, LOCK_CLASS_PAGING, irq);
 	return st;
 }
 
 void paging_unmap(uint64_t va)
 {
-	uint64_t irq = spin_lock_irqsave(&paging_lock);
+	uint64_t irq = spin_lock_class(&paging_lock, LOCK_CLASS_PAGING);
 	uint64_t *e = walk(kernel_pml4, va, 0, false, 0);
 	if (e != NULL && (*e & PTE_P)) {
 		*e = 0;
 		invlpg(va);
 	}
-	spin_unlock_irqrestore(&paging_lock, irq);
+	spin_unlock_class(&paging_lock, LOCK_CLASS_PAGING, irq);
 }
 
 bool paging_query(uint64_t va, uint64_t *pte)
@@ -167,9 +168,9 @@ enum paging_status paging_map_in(uint64_t pml4, uint64_t va, uint64_t pa, uint64
 {
 	if ((va | pa) & PAGE_MASK)
 		return PAGING_ERR_ALIGN;
-	uint64_t irq = spin_lock_irqsave(&paging_lock);
+	uint64_t irq = spin_lock_class(&paging_lock, LOCK_CLASS_PAGING);
 	enum paging_status st = map_in(pml4, va, pa, flags, 0);
-	spin_unlock_irqrestore(&paging_lock, irq);
+	spin_unlock_class(&paging_lock, LOCK_CLASS_PAGING, irq);
 	return st;
 }
 
