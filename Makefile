@@ -163,8 +163,10 @@ $(BUILD)/manifest/%.bin: manifests/%.manifest tools/mkmanifest.py include/capos/
 run-smoke: deps kernel
 	@python3 tools/smoke.py --filter manifest-smoke --plain
 
+# The hostile smokes: random rings, cooperating attackers on endpoints, the
+# spawn/kill stress, and the flags/FPU boundary checks, on 1, 2 and 4 CPUs.
 run-hostile: deps kernel
-	@python3 tools/smoke.py --filter manifest-hostile --plain
+	@for f in hostile stress rflags-fpu; do python3 tools/smoke.py --filter $$f --plain || exit 1; done
 
 bench-irq: deps kernel
 	@python3 tools/bench_irq.py
