@@ -118,29 +118,12 @@ static void kill(int round, struct child *ch)
 	ch->killed = true;
 }
 
-static int32_t wait_raw(struct capos_handle h, uint16_t *reason, int64_t *status)
-{
-	uint64_t res[8];
-	struct capos_cqe c;
-	struct capnp_struct root;
-	int32_t st = simple(h, CAPOS_PROCESS_HANDLE_WAIT, res, sizeof(res), &c);
-	if (st != CAPOS_OK)
-		return st;
-	if (capnp_get_root(res, c.result_len, &root) != CAPNP_OK ||
-	    capos_process_handle_wait_results_get_reason(res, c.result_len, &root, reason) !=
-		CAPNP_OK ||
-	    capos_process_handle_wait_results_get_status(res, c.result_len, &root, status) !=
-		CAPNP_OK)
-		return CAPOS_E_BAD_RESULT;
-	return CAPOS_OK;
-}
-
 /* Waits for ch (twice when again) and checks its ending; releases its handle. */
 static void wait_check(int round, struct child *ch, bool again)
 {
 	uint16_t reason, reason2;
 	int64_t status, status2;
-	int32_t st = wait_raw(ch->h, &reason, &status);
+	int32_t st = process_wait(R, ch->h, &reason, &status);
 	int expect = kinds[ch->kind].status;
 	if (st != CAPOS_OK) {
 		fail(round, ch, "wait failed", st, 0);
@@ -152,7 +135,7 @@ static void wait_check(int round, struct child *ch, bool again)
 		fail(round, ch, "reason, status", reason, (int)status);
 	}
 	if (st == CAPOS_OK && again &&
-	    (wait_raw(ch->h, &reason2, &status2) != CAPOS_OK || reason2 != reason ||
+	    (process_wait(R, ch->h, &reason2, &status2) != CAPOS_OK || reason2 != reason ||
 	     status2 != status))
 		fail(round, ch, "second wait differs", reason2, (int)status2);
 	if (capos_release(R, ch->h) != CAPOS_OK)
