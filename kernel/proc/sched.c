@@ -222,7 +222,8 @@ static void switch_to(struct proc *prev, struct proc *next)
 		 * never uses it). */
 		fpu_restore(phys_to_virt(next->fpu_phys));
 		cpu->need_resched = false;
-		lapic_timer_periodic(1000000 / TIME_SLICE_US);
+		if (prev == NULL)
+			lapic_timer_periodic(1000000 / TIME_SLICE_US);
 		__atomic_add_fetch(&switches, 1, __ATOMIC_RELAXED);
 		cpu_runs[cpu->index]++;
 		to = next->saved_rsp;

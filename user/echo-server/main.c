@@ -50,10 +50,17 @@ int main(struct capos_ring *ring)
 	static uint64_t buf[512];
 	struct capos_handle ep = {0, 1}, console = {1, 1}, got[ECHO_MAX_CAPS];
 	unsigned served = 0;
+	uint64_t echo_token = 0; /* an echo still to return, with the next RECV */
+	uint32_t echo_len = 0;
 	for (;;) {
 		struct capos_cqe c;
 		int err = 0;
-		if (capos_recv(ring, ep, buf, sizeof(buf), got, ECHO_MAX_CAPS, &c) != CAPOS_OK)
+		int32_t st = echo_token != 0
+				 ? capos_return_recv(ring, echo_token, buf, echo_len, ep, buf,
+						     sizeof(buf), got, ECHO_MAX_CAPS, &c)
+				 : capos_recv(ring, ep, buf, sizeof(buf), got, ECHO_MAX_CAPS, &c);
+		echo_token = 0;
+		if (st != CAPOS_OK)
 			return 1;
 		switch (c.method) {
 		case ECHO_TAKE_CONSOLE:
@@ -65,8 +72,16 @@ int main(struct capos_ring *ring)
 		default:
 			if (c.xfer_count != 0)
 				return 3; /* an echo carries no capabilities */
-			if (capos_return(ring, c.aux, buf, c.result_len, 0, false) != CAPOS_OK)
-				return 2;
+			/* Returned together with the next RECV, in one cap_enter;
+			 * the last one (BYE) at once. */
+			echo_token = c.aux;
+			echo_len = c.result_len;
+			if (c.method == ECHO_BYE) {
+				if (capos_return(ring, c.aux, buf, c.result_len, 0, false) !=
+				    CAPOS_OK)
+					return 2;
+				echo_token = 0;
+			}
 			break;
 		}
 		if (err != 0)

@@ -79,6 +79,44 @@ int32_t capos_return(struct capos_ring *r, uint64_t token, const void *msg, uint
 	return capos_submit(r, &e, &c);
 }
 
+int32_t capos_return_recv(struct capos_ring *r, uint64_t token, const void *msg, uint32_t len,
+			  struct capos_handle ep, void *buf, uint32_t buflen,
+			  struct capos_handle *caps, uint32_t room, struct capos_cqe *out)
+{
+	struct capos_sqe e[2] = {{.opcode = CAPOS_OP_RETURN,
+				  .target = capos_handle_of(token),
+				  .params_addr = len ? (uint64_t)(uintptr_t)msg : 0,
+				  .params_len = len,
+				  .user_data = next_user_data++},
+				 {.opcode = CAPOS_OP_RECV,
+				  .xfer_count = room,
+				  .target = ep,
+				  .result_addr = (uint64_t)(uintptr_t)buf,
+				  .result_len = buflen,
+				  .xfer_addr = room ? (uint64_t)(uintptr_t)caps : 0,
+				  .user_data = next_user_data++}};
+	uint32_t tail = r->sq_tail;
+	r->sq[tail % CAPOS_RING_SQ_ENTRIES] = e[0];
+	r->sq[(tail + 1) % CAPOS_RING_SQ_ENTRIES] = e[1];
+	__atomic_store_n(&r->sq_tail, tail + 2, __ATOMIC_RELEASE);
+	int32_t ret_st = CAPOS_E_MALFORMED;
+	for (;;) {
+		uint32_t head = r->cq_head;
+		if (head == __atomic_load_n(&r->cq_tail, __ATOMIC_ACQUIRE)) {
+			cap_enter(1, 0);
+			continue;
+		}
+		struct capos_cqe c = r->cq[head % CAPOS_RING_CQ_ENTRIES];
+		__atomic_store_n(&r->cq_head, head + 1, __ATOMIC_RELEASE);
+		if (c.user_data == e[0].user_data)
+			ret_st = c.status;
+		if (c.user_data == e[1].user_data) {
+			*out = c;
+			return ret_st != CAPOS_OK ? ret_st : c.status;
+		}
+	}
+}
+
 int32_t capos_release(struct capos_ring *r, struct capos_handle target)
 {
 	struct capos_sqe e = {.opcode = CAPOS_OP_RELEASE, .target = target};

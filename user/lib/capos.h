@@ -40,6 +40,14 @@ int32_t capos_recv(struct capos_ring *r, struct capos_handle ep, void *buf, uint
 int32_t capos_return(struct capos_ring *r, uint64_t token, const void *msg, uint32_t len,
 		     const struct capos_handle *cap, bool move);
 
+/* capos_return_recv: RETURN the call received under token (no capability),
+ * then RECV the next call on ep, in one cap_enter (seL4's ReplyRecv). *out is
+ * the RECV's completion. Returns the RETURN's status if it failed, else the
+ * RECV's. */
+int32_t capos_return_recv(struct capos_ring *r, uint64_t token, const void *msg, uint32_t len,
+			  struct capos_handle ep, void *buf, uint32_t buflen,
+			  struct capos_handle *caps, uint32_t room, struct capos_cqe *out);
+
 /* capos_handle_of: the handle a CQE's aux names (slot | gen << 32). */
 static inline struct capos_handle capos_handle_of(uint64_t aux)
 {
