@@ -84,8 +84,9 @@ _start_mb2:
 	movl $PHYS(__bss_start), %edi
 	movl $PHYS(__bss_end), %ecx
 	subl %edi, %ecx
+	shrl $2, %ecx /* both ends are 4 KiB aligned (linker.ld) */
 	xorl %eax, %eax
-	rep stosb
+	rep stosl
 	movl %edx, %edi
 
 	/* 2048 2 MiB pages: the low 4 GiB. */
