@@ -30,6 +30,26 @@ void pmm_init(struct pmm *p, uint64_t *storage, uint64_t nframes)
 	p->hint = nframes;
 }
 
+/* Bits of word w that lie in frames [first, end) (first < end). */
+static uint64_t range_mask(uint64_t w, uint64_t first, uint64_t end)
+{
+	uint64_t lo = w == first / 64 ? first % 64 : 0;
+	uint64_t hi = w == (end - 1) / 64 ? (end - 1) % 64 : 63;
+	return (~0ull >> (63 - hi)) & (~0ull << lo);
+}
+
+/* Set bits of v (SWAR: no popcount instruction is assumed, and the kernel links no
+ * libgcc). */
+static uint64_t popcount64(uint64_t v)
+{
+	v = v - ((v >> 1) & 0x5555555555555555ull);
+	v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+	v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (v * 0x0101010101010101ull) >> 56;
+}
+
+/* Both range operations work a bitmap word (64 frames) at a time: a boot releases
+ * every usable frame, a million of them in 4 GiB. */
 void pmm_release(struct pmm *p, uint64_t base, uint64_t len)
 {
 	/* Rounds inward; a range touching the top of the address space is clipped
@@ -41,15 +61,16 @@ void pmm_release(struct pmm *p, uint64_t base, uint64_t len)
 	uint64_t end = end_addr >> PMM_FRAME_SHIFT;
 	if (end > p->nframes)
 		end = p->nframes;
-	for (uint64_t i = first; i < end; i++) {
-		if (!bit_get(p->reserved, i))
+	for (uint64_t w = first / 64; first < end && w <= (end - 1) / 64; w++) {
+		uint64_t m = p->reserved[w] & range_mask(w, first, end);
+		if (m == 0)
 			continue;
-		bit_clear(p->reserved, i);
-		bit_clear(p->busy, i);
-		p->reserved_frames--;
-		p->free_frames++;
-		if (i < p->hint)
-			p->hint = i;
+		p->reserved[w] &= ~m;
+		p->busy[w] &= ~m;
+		p->reserved_frames -= popcount64(m);
+		p->free_frames += popcount64(m);
+		if (w * 64 + (uint64_t)__builtin_ctzll(m) < p->hint)
+			p->hint = w * 64 + (uint64_t)__builtin_ctzll(m);
 	}
 }
 
@@ -62,13 +83,12 @@ void pmm_reserve(struct pmm *p, uint64_t base, uint64_t len)
 	uint64_t end = (end_addr >> PMM_FRAME_SHIFT) + ((end_addr & (PMM_FRAME_SIZE - 1)) != 0);
 	if (end > p->nframes)
 		end = p->nframes;
-	for (uint64_t i = first; i < end; i++) {
-		if (bit_get(p->busy, i))
-			continue;
-		bit_set(p->busy, i);
-		bit_set(p->reserved, i);
-		p->free_frames--;
-		p->reserved_frames++;
+	for (uint64_t w = first / 64; first < end && w <= (end - 1) / 64; w++) {
+		uint64_t m = ~p->busy[w] & range_mask(w, first, end);
+		p->busy[w] |= m;
+		p->reserved[w] |= m;
+		p->free_frames -= popcount64(m);
+		p->reserved_frames += popcount64(m);
 	}
 }
 
