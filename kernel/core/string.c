@@ -4,10 +4,20 @@
 
 #include <stdint.h>
 
+/* Word accesses that may alias any object (the bytes are copied as they are). */
+typedef uint64_t __attribute__((may_alias)) word_t;
+
+/* Both copy and fill go a word at a time once the destination is aligned: the boot
+ * clears and copies tens of KiB (page tables, the ACPI and PCI tables), and under
+ * TCG every loop iteration counts. Only for memory: no caller uses them on MMIO. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	uint8_t *d = dst;
 	const uint8_t *s = src;
+	for (; n != 0 && ((uintptr_t)d & 7) != 0; n--)
+		*d++ = *s++;
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		*(word_t *)d = *(const word_t *)s;
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -30,6 +40,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	uint8_t *d = dst;
+	uint64_t w = 0x0101010101010101ull * (uint8_t)c;
+	for (; n != 0 && ((uintptr_t)d & 7) != 0; n--)
+		*d++ = (uint8_t)c;
+	for (; n >= 8; n -= 8, d += 8)
+		*(word_t *)d = w;
 	while (n--)
 		*d++ = (uint8_t)c;
 	return dst;
