@@ -36,7 +36,8 @@ void lapic_timer_periodic(unsigned hz);
 void lapic_timer_oneshot(uint64_t us);
 /* lapic_timer_stop: masks the timer. */
 void lapic_timer_stop(void);
-/* lapic_timer_ticks_per_ms: the calibrated timer rate (divide by 16). */
+/* lapic_timer_ticks_per_ms: the calibrated timer rate (divide by 16), worked out
+ * from the TSC rate on first use; 0 without a local APIC. */
 uint32_t lapic_timer_ticks_per_ms(void);
 
 /* lapic_send_ipi: a fixed IPI with vector to the CPU with APIC id dest. Waits a
