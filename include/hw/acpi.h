@@ -174,6 +174,9 @@ _Static_assert(__builtin_offsetof(struct acpi_fadt, x_pm_tmr_blk) == 208, "FADT 
 #define ACPI_FADT_FLAG_HW_REDUCED     (1u << 20)
 #define ACPI_FADT_FLAG_LOW_POWER_S0   (1u << 21)
 
+/* The PM timer (PM_TMR_BLK) counts at 3.579545 MHz (ACPI 6.5 §4.8.3.3). */
+#define ACPI_PM_TIMER_HZ 3579545u
+
 /* iapc_boot_arch (§5.2.9.3, table 5.11) */
 #define ACPI_FADT_IAPC_LEGACY_DEVICES (1u << 0)
 #define ACPI_FADT_IAPC_8042	      (1u << 1)

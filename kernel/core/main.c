@@ -152,10 +152,8 @@ void kmain(uint32_t magic, uint64_t info_phys)
 		(unsigned long long)ftotal, (unsigned long long)ffree, (unsigned long long)fused,
 		(unsigned long long)fres, (unsigned long long)(ffree * 4));
 
-	clock_init();
-	kprintf("clock: tsc %llu kHz (%s)\n", (unsigned long long)(clock_tsc_hz() / 1000),
-		clock_source());
 	acpi_init();
+	clock_init(); /* the TSC is calibrated over the boot work that follows */
 	pic_disable();
 	if (lapic_init_bsp()) {
 		smp_call_init();
