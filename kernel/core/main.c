@@ -164,7 +164,9 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	pci_init();
 	proc_init();
 
-	kprintf("capos: boot ok ms=%llu\n", (unsigned long long)(clock_ns() / 1000000));
+	uint64_t us = clock_ns() / 1000;
+	kprintf("capos: boot ok ms=%llu.%03llu\n", (unsigned long long)(us / 1000),
+		(unsigned long long)(us % 1000));
 
 	const char *val;
 	size_t vlen;
