@@ -49,7 +49,9 @@ static size_t roots_from_namespace(struct pci_root *roots)
 	struct acpi_pci_host_list list;
 	const struct acpi_info *ai = acpi_get();
 	size_t n = 0;
-	if (ai == NULL)
+	/* Only a host with _CBA gives a window; without that name anywhere, the walk
+	 * (the costliest step of a boot under TCG: its code runs once) is skipped. */
+	if (ai == NULL || !acpi_aml_mentions(&ai->tables, "_CBA"))
 		return 0;
 	acpi_pci_host_list_init(&list, hosts, PCI_MAX_ROOTS);
 	acpi_find_pci_hosts(&ai->tables, &list);

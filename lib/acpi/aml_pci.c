@@ -436,3 +436,28 @@ enum acpi_status acpi_find_pci_hosts(const struct acpi_tables *t, struct acpi_pc
 	}
 	return first;
 }
+
+static bool body_mentions(const struct acpi_aml *aml, const char *seg)
+{
+	for (size_t i = 0; i + 4 <= aml->len; i++)
+		if (aml->body[i] == (uint8_t)seg[0] && memcmp(aml->body + i, seg, 4) == 0)
+			return true;
+	return false;
+}
+
+bool acpi_aml_mentions(const struct acpi_tables *t, const char *seg)
+{
+	struct acpi_aml aml;
+	enum acpi_status s = acpi_dsdt(t, &aml);
+
+	if (s == ACPI_ERR_UNMAPPED || (s == ACPI_OK && body_mentions(&aml, seg)))
+		return true;
+	for (size_t i = 0; i < ACPI_MAX_TABLES; i++) {
+		s = acpi_ssdt(t, i, &aml);
+		if (s == ACPI_ERR_NOT_FOUND)
+			break;
+		if (s != ACPI_OK || body_mentions(&aml, seg))
+			return true;
+	}
+	return false;
+}

@@ -73,4 +73,10 @@ enum acpi_status acpi_aml_find_pci_hosts(const struct acpi_aml *aml, const char 
  * ACPI_ERR_UNMAPPED (a table was skipped, reported), or ACPI_ERR_CORRUPT. */
 enum acpi_status acpi_find_pci_hosts(const struct acpi_tables *t, struct acpi_pci_host_list *list);
 
+/* acpi_aml_mentions: whether the DSDT or any SSDT of t holds the 4 bytes of seg ("_CBA")
+ * anywhere. AML spells every NameSeg out literally, so false means no object of that name
+ * exists and a walk cannot find one. A table that cannot be mapped counts as mentioning it
+ * (the walk then reports it). */
+bool acpi_aml_mentions(const struct acpi_tables *t, const char *seg);
+
 #endif

@@ -520,6 +520,79 @@ static void test_tables(void **state)
 	assert_true(hooks_log_contains("SSDT aml not mapped"));
 }
 
+/* acpi_aml_mentions over one table body held in an exact-size heap block. */
+static const uint8_t *single;
+static size_t single_len;
+
+static const void *map_single(void *ctx, uint64_t phys, size_t len)
+{
+	(void)ctx;
+	return phys == 0 && len == single_len ? single : NULL;
+}
+
+static bool dsdt_mentions(const uint8_t *body, size_t n, const char *seg)
+{
+	static struct acpi_tables t;
+	uint8_t *copy = malloc(sizeof(struct acpi_sdt_header) + n);
+	bool r;
+
+	assert_non_null(copy);
+	memset(copy, 0, sizeof(struct acpi_sdt_header));
+	memcpy(copy + sizeof(struct acpi_sdt_header), body, n);
+	single = copy;
+	single_len = sizeof(struct acpi_sdt_header) + n;
+	memset(&t, 0, sizeof(t));
+	t.mem.map = map_single;
+	memcpy(t.table[0].sig, "DSDT", 4);
+	t.table[0].len = (uint32_t)single_len;
+	t.count = 1;
+	t.dsdt = &t.table[0];
+	r = acpi_aml_mentions(&t, seg);
+	free(copy);
+	return r;
+}
+
+/* The kernel walks the namespace for an ECAM window only when some table names _CBA:
+ * QEMU's q35 and pc DSDTs do not (their hosts have none, test_q35_pc), microvm's does.
+ * A name in an SSDT counts, and so does a table that cannot be mapped. */
+static void test_mentions(void **state)
+{
+	static const char *const fixtures[] = {"../qemu/q35.txt", "../qemu/pc.txt",
+					       "q35-virtio.txt", "pc-legacy.txt",
+					       "../qemu/microvm-pcie.txt"};
+	static struct acpi_tables t;
+	uint8_t rev;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < 5; i++) {
+		uint8_t *body = fixture_dsdt(fixtures[i], &len, &rev);
+		assert_int_equal(dsdt_mentions(body, len, "_CBA"), i == 4);
+		assert_true(dsdt_mentions(body, len, "PCI0"));
+		free(body);
+	}
+	/* At the very end of a body, and one byte short of it. */
+	assert_true(dsdt_mentions((const uint8_t *)"\x10_CBA", 5, "_CBA"));
+	assert_false(dsdt_mentions((const uint8_t *)"\x10_CB", 4, "_CBA"));
+	assert_false(dsdt_mentions((const uint8_t *)"", 0, "_CBA"));
+
+	memset(&t, 0, sizeof(t));
+	t.mem.map = map_image;
+	assert_false(acpi_aml_mentions(&t, "_CBA")); /* no tables at all */
+	host("PCI0", "PNP0A08"), end();
+	put_table(&t, "DSDT", 0);
+	t.dsdt = &t.table[0];
+	assert_false(acpi_aml_mentions(&t, "_CBA"));
+	a.n = 0;
+	begin(AML_SCOPE_OP, 0), emit("\\PCI0", 5), name_int("_CBA", 0xc0000000u), end();
+	put_table(&t, "SSDT", 256);
+	assert_true(acpi_aml_mentions(&t, "_CBA"));
+	t.count = 1;
+	a.n = 0;
+	put_table(&t, "SSDT", 1024); /* outside the image: unmapped */
+	assert_true(acpi_aml_mentions(&t, "_CBA"));
+}
+
 static uint64_t xorshift(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -569,6 +642,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_not_understood, asm_setup),
 	    cmocka_unit_test_setup(test_empty_and_overflow, asm_setup),
 	    cmocka_unit_test_setup(test_tables, asm_setup),
+	    cmocka_unit_test_setup(test_mentions, asm_setup),
 	    cmocka_unit_test_setup(test_mutations, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
