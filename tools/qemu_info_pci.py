@@ -35,8 +35,8 @@ def parse(text):
                 kind += ",pf"
             if addr == 0xffffffffffffffff:
                 # Not assigned (decode off or address 0): QEMU prints addr -1 and
-                # end = size - 2. capOS prints such a BAR at 0x0 unless its
-                # register reads 0 entirely, when it is left out.
+                # end = size - 2. capOS prints such a BAR as "unassigned" unless
+                # its register reads 0 entirely, when it is left out.
                 cur["bars"][int(m.group(1))] = (kind, "unassigned", (end + 2) & 0xffffffffffffffff)
                 continue
             cur["bars"][int(m.group(1))] = (kind, addr, end - addr + 1)
@@ -54,9 +54,10 @@ def compare(info_text, pci_lines):
         key = f[1][5:]  # drop "SSSS:"
         bars, bus = {}, None
         for w in f[5:]:
-            m = re.fullmatch(r"bar(\d)=([a-z0-9,]+):(0x[0-9a-f]+)/(0x[0-9a-f]+)", w)
+            m = re.fullmatch(r"bar(\d)=([a-z0-9,]+):(0x[0-9a-f]+|unassigned)/(0x[0-9a-f]+)", w)
             if m:
-                bars[int(m.group(1))] = (m.group(2), int(m.group(3), 16), int(m.group(4), 16))
+                addr = m.group(3) if m.group(3) == "unassigned" else int(m.group(3), 16)
+                bars[int(m.group(1))] = (m.group(2), addr, int(m.group(4), 16))
             m = re.fullmatch(r"bus=([0-9a-f]{2})-([0-9a-f]{2})", w)
             if m:
                 bus = (int(m.group(1), 16), int(m.group(2), 16))
@@ -74,11 +75,8 @@ def compare(info_text, pci_lines):
             diffs.append(f"{key}: id {g['id']}, QEMU says {w['id']}")
         wbars = dict(w["bars"])
         for n, (kind, addr, size) in list(wbars.items()):
-            if addr == "unassigned":
-                if n in g["bars"] and g["bars"][n] == (kind, 0, size):
-                    wbars[n] = g["bars"][n]
-                else:
-                    del wbars[n]
+            if addr == "unassigned" and g["bars"].get(n) != (kind, "unassigned", size):
+                del wbars[n]
         if wbars != g["bars"]:
             diffs.append(f"{key}: BARs {g['bars']}, QEMU says {w['bars']}")
         wb = (w["sec"], w["sub"]) if w["sec"] is not None else None

@@ -55,7 +55,7 @@ unsigned pci_assign_bars(const struct pci_table *t, const struct acpi_pci_host *
 			uint64_t size, at;
 			bool is64 = false;
 			if (bar != NULL) {
-				if (bar->kind == PCI_BAR_IO || bar->addr != 0)
+				if (bar->kind == PCI_BAR_IO || pci_bar_assigned(bar))
 					continue;
 				size = bar->size;
 				is64 = bar->kind == PCI_BAR_MEM64;

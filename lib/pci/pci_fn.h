@@ -32,6 +32,15 @@ struct pci_bar {
 	bool prefetch;
 };
 
+/* pci_bar_assigned: whether b was given an address. Firmware, and the kernel where there
+ * is none (kernel/dev/pci_assign.c, which never places I/O BARs), leave a BAR they did not
+ * place at 0, and nothing on a PC decodes there (memory 0 is RAM, port 0 the DMA
+ * controller), so 0 means unassigned, as Linux takes it. */
+static inline bool pci_bar_assigned(const struct pci_bar *b)
+{
+	return b->addr != 0;
+}
+
 struct pci_cap {
 	uint8_t id;
 	uint8_t off;

@@ -52,9 +52,13 @@ size_t pci_format_fn(const struct pci_fn *e, char *buf, size_t n)
 		append(&l, " bus=%02x-%02x", e->sec_bus, e->sub_bus);
 	for (unsigned i = 0; i < e->nbars && i < PCI_TYPE0_NBARS; i++) {
 		const struct pci_bar *b = &e->bar[i];
-		append(&l, " bar%u=%s%s:0x%llx/0x%llx", b->index, bar_kind_str(b->kind),
-		       b->prefetch ? ",pf" : "", (unsigned long long)b->addr,
-		       (unsigned long long)b->size);
+		append(&l, " bar%u=%s%s:", b->index, bar_kind_str(b->kind),
+		       b->prefetch ? ",pf" : "");
+		if (pci_bar_assigned(b))
+			append(&l, "0x%llx", (unsigned long long)b->addr);
+		else
+			append(&l, "unassigned");
+		append(&l, "/0x%llx", (unsigned long long)b->size);
 	}
 	append(&l, " caps=");
 	for (unsigned i = 0; i < e->ncaps && i < PCI_MAX_CAPS; i++)

@@ -5,7 +5,8 @@
  * pci-stats functions=N buses=N cfg-reads=N cfg-writes=N
  *
  * (one line each). Hex is lower case; hdr is the header type without the multi-function
- * bit; bus= only for bridges; KIND is io, mem32 or mem64, with ",pf" when prefetchable;
+ * bit; bus= only for bridges; KIND is io, mem32 or mem64, with ",pf" when prefetchable,
+ * and a BAR nobody placed (pci_bar_assigned false) shows "unassigned" for 0xADDR;
  * caps= and ecaps= list IDs in list order and may be empty; msi= is the number of
  * vectors the function can request, msix= its MSI-X table size.
  */

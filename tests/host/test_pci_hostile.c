@@ -377,6 +377,34 @@ static void test_format(void **state)
 	assert_true(pci_format_fn(&e, buf, sizeof(buf)) < sizeof(buf));
 }
 
+/* A BAR nobody placed (address 0: an I/O BAR on microvm, where the kernel has no I/O
+ * window to place it in) reads as unassigned, not as decoding at 0. */
+static void test_format_unassigned(void **state)
+{
+	(void)state;
+	struct pci_fn e;
+	char buf[PCI_LINE_MAX];
+
+	memset(&e, 0, sizeof(e));
+	e.vendor = 0x1af4;
+	e.device = 0x1000;
+	e.class_code = 0x02;
+	e.nbars = 3;
+	e.bar[0] = (struct pci_bar){.addr = 0, .size = 0x80, .index = 0, .kind = PCI_BAR_IO};
+	e.bar[1] =
+	    (struct pci_bar){.addr = 0xc0100000, .size = 0x1000, .index = 1, .kind = PCI_BAR_MEM32};
+	e.bar[2] = (struct pci_bar){
+	    .addr = 0, .size = 0x4000, .index = 4, .kind = PCI_BAR_MEM64, .prefetch = true};
+	assert_false(pci_bar_assigned(&e.bar[0]));
+	assert_true(pci_bar_assigned(&e.bar[1]));
+	const char *want =
+	    "pci 0000:00:00.0 1af4:1000 class=020000 hdr=00 bar0=io:unassigned/0x80 "
+	    "bar1=mem32:0xc0100000/0x1000 bar4=mem64,pf:unassigned/0x4000 caps= ecaps=";
+	assert_int_equal(pci_format_fn(&e, buf, sizeof(buf)), strlen(want));
+	assert_string_equal(buf, want);
+	assert_null(strstr(buf, ":0x0/"));
+}
+
 /* The derived accessors and the command write of pci_cfg. */
 static void test_cfg_accessors(void **state)
 {
@@ -422,10 +450,11 @@ static void test_cfg_accessors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bars_good), cmocka_unit_test(test_bars_hostile),
-	    cmocka_unit_test(test_cap_walks), cmocka_unit_test(test_ecap_walks),
-	    cmocka_unit_test(test_vanishing), cmocka_unit_test(test_msix_placement),
-	    cmocka_unit_test(test_format),    cmocka_unit_test(test_cfg_accessors),
+	    cmocka_unit_test(test_bars_good),	  cmocka_unit_test(test_bars_hostile),
+	    cmocka_unit_test(test_cap_walks),	  cmocka_unit_test(test_ecap_walks),
+	    cmocka_unit_test(test_vanishing),	  cmocka_unit_test(test_msix_placement),
+	    cmocka_unit_test(test_format),	  cmocka_unit_test(test_format_unassigned),
+	    cmocka_unit_test(test_cfg_accessors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
