@@ -179,7 +179,8 @@ enum pci_map_status pci_bar_map(const struct pci_fn *f, unsigned bar, uint64_t o
 {
 	long slot = slot_of(f);
 	const struct pci_bar *b = slot >= 0 ? pci_fn_bar_by_index(f, bar) : NULL;
-	if (b == NULL || b->kind == PCI_BAR_IO || b->kind == PCI_BAR_NONE)
+	/* An unassigned BAR decodes nowhere: mapping its "address" 0 would map RAM. */
+	if (b == NULL || b->kind == PCI_BAR_IO || b->kind == PCI_BAR_NONE || !pci_bar_assigned(b))
 		return PCI_MAP_NO_BAR;
 	if (len == 0 || off >= b->size || len > b->size - off)
 		return PCI_MAP_BOUNDS;

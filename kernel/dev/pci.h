@@ -22,7 +22,7 @@ const struct pci_cfg *pci_access(void);
 
 enum pci_map_status {
 	PCI_MAP_OK = 0,
-	PCI_MAP_NO_BAR, /* no such BAR, or it is an I/O BAR */
+	PCI_MAP_NO_BAR, /* no such BAR, an I/O BAR, or one never assigned an address */
 	PCI_MAP_BOUNDS, /* [off, off+len) not inside the BAR's decoded size */
 	PCI_MAP_NOMEM,	/* no virtual space or page-table frames */
 };
