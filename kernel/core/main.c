@@ -5,6 +5,7 @@
 #include "selftest.h"
 #include "stop.h"
 #include "arch/x86_64/clock.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpufeat.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/lapic.h"
@@ -14,6 +15,7 @@
 #include "arch/x86_64/smp_call.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/tlb.h"
 #include "dev/acpi.h"
 #include "dev/pci.h"
 #include "irq/irq.h"
@@ -157,6 +159,8 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	pic_disable();
 	if (lapic_init_bsp()) {
 		smp_call_init();
+		tlb_init();
+		tlb_note_cr3(read_cr3());
 		sched_init();
 		kprintf("smp: %u cpus online\n", smp_start());
 	}

@@ -1,11 +1,17 @@
-/* mm_selftest: in-kernel proofs of the frame allocator, heap, paging and MMIO. */
+/* mm_selftest: in-kernel proofs of the frame allocator, heap, paging, MMIO and
+ * the TLB shootdown. */
 #include "frames.h"
 #include "heap.h"
 #include "layout.h"
 #include "mmio.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp_call.h"
+#include "arch/x86_64/tlb.h"
+#include "core/console.h"
 #include "core/selftest.h"
+#include "lib/fmt.h"
 
 #define TEST_FRAMES 64
 
@@ -160,10 +166,77 @@ static const char *test_mmio(void)
 	return NULL;
 }
 
+/* A page of the lower half of the kernel's own tables, which nothing else
+ * uses: every idle CPU runs in those tables. */
+#define TLB_TEST_VA 0x0000100000000000ull
+
+static volatile uint64_t tlb_seen[MAX_CPUS];
+
+static void tlb_read_test_page(void)
+{
+	tlb_seen[this_cpu()->index] = *(volatile const uint64_t *)TLB_TEST_VA;
+}
+
+/* Reads the test page on every CPU; the first CPU that did not see want, or
+ * -1 when all did. */
+static int tlb_all_see(uint64_t want)
+{
+	for (unsigned c = 0; c < percpu_count; c++) {
+		if (!percpu_table[c].online)
+			continue;
+		tlb_seen[c] = 0;
+		if (!smp_call(c, tlb_read_test_page) || tlb_seen[c] != want)
+			return (int)c;
+	}
+	return -1;
+}
+
+/* Every CPU caches a translation of a test page, the page is unmapped and the
+ * address mapped to another frame: every CPU must then read the new frame (a
+ * CPU that kept the old translation would read the old one). */
+static const char *test_tlb(void)
+{
+	static char why[64];
+	uint64_t a, b;
+	const char *fail = NULL;
+	if (!frame_alloc(&a))
+		return "no frame";
+	if (!frame_alloc(&b)) {
+		frame_free(a);
+		return "no frame";
+	}
+	*(uint64_t *)phys_to_virt(a) = 0xaaaaaaaaaaaaaaaaull;
+	*(uint64_t *)phys_to_virt(b) = 0xbbbbbbbbbbbbbbbbull;
+	int bad;
+	if (paging_map(TLB_TEST_VA, a, PTE_W | PTE_NX) != PAGING_OK) {
+		fail = "map";
+	} else if ((bad = tlb_all_see(0xaaaaaaaaaaaaaaaaull)) >= 0) {
+		fmt_snprintf(why, sizeof(why), "cpu %d did not read the first page", bad);
+		fail = why;
+	} else {
+		paging_unmap(TLB_TEST_VA);
+		if (paging_map(TLB_TEST_VA, b, PTE_W | PTE_NX) != PAGING_OK) {
+			fail = "remap";
+		} else if ((bad = tlb_all_see(0xbbbbbbbbbbbbbbbbull)) >= 0) {
+			fmt_snprintf(why, sizeof(why), "cpu %d still reads the old page", bad);
+			fail = why;
+		}
+	}
+	paging_unmap(TLB_TEST_VA);
+	frame_free(a);
+	frame_free(b);
+	if (fail == NULL) {
+		uint64_t sd, ipis;
+		tlb_stats(&sd, &ipis);
+		kprintf("selftest tlb: %u cpus read the new page after the shootdown (%llu "
+			"shootdowns, %llu IPIs so far)\n",
+			percpu_count, (unsigned long long)sd, (unsigned long long)ipis);
+	}
+	return fail;
+}
+
 const struct selftest selftests_mm[] = {
-    {"frames", test_frames},
-    {"heap", test_heap},
-    {"paging", test_paging},
-    {"mmio", test_mmio},
+    {"frames", test_frames}, {"heap", test_heap}, {"paging", test_paging},
+    {"mmio", test_mmio},     {"tlb", test_tlb},
 };
 const size_t selftests_mm_count = sizeof(selftests_mm) / sizeof(selftests_mm[0]);

@@ -23,6 +23,7 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/syscall.h"
+#include "arch/x86_64/tlb.h"
 #include "core/console.h"
 #include "core/lockorder.h"
 #include "core/spinlock.h"
@@ -216,8 +217,10 @@ static void switch_to(struct proc *prev, struct proc *next)
 		cpu->proc = next;
 		cpu->kernel_rsp = next->kstack_top;
 		gdt_set_rsp0(cpu->index, next->kstack_top);
-		if (read_cr3() != next->pml4)
+		if (read_cr3() != next->pml4) {
+			tlb_note_cr3(next->pml4);
 			write_cr3(next->pml4);
+		}
 		/* The FPU holds only next's state while next runs (the kernel itself
 		 * never uses it). */
 		fpu_restore(phys_to_virt(next->fpu_phys));
@@ -229,6 +232,7 @@ static void switch_to(struct proc *prev, struct proc *next)
 		to = next->saved_rsp;
 	} else {
 		lapic_timer_stop();
+		tlb_note_cr3(paging_kernel_pml4());
 		write_cr3(paging_kernel_pml4());
 		cpu->proc = NULL;
 		to = cpu->sched_rsp;

@@ -11,6 +11,7 @@
 #define VEC_IPI_TEST	0xf1
 #define VEC_IPI_CALL	0xf2
 #define VEC_RESCHED	0xf3
+#define VEC_TLB		0xf4 /* TLB shootdown (tlb.c) */
 #define VEC_LAPIC_ERROR 0xfe
 #define VEC_SPURIOUS	0xff
 

@@ -1,4 +1,5 @@
 /* paging: kernel page tables, direct map and W^X kernel sections. */
+#include "tlb.h"
 #include "lib/irq/registry.h"
 #include "paging.h"
 #include "cpu.h"
@@ -81,11 +82,14 @@ void paging_unmap(uint64_t va)
 {
 	uint64_t irq = spin_lock_class(&paging_lock, LOCK_CLASS_PAGING);
 	uint64_t *e = walk(kernel_pml4, va, 0, false, 0);
-	if (e != NULL && (*e & PTE_P)) {
+	bool was = e != NULL && (*e & PTE_P);
+	if (was)
 		*e = 0;
-		invlpg(va);
-	}
 	spin_unlock_class(&paging_lock, LOCK_CLASS_PAGING, irq);
+	/* Every CPU may hold it (kernel pages are global; the lower half of the
+	 * kernel's tables is what idle CPUs run in). */
+	if (was)
+		tlb_shootdown(kernel_pml4, va, 1);
 }
 
 bool paging_query(uint64_t va, uint64_t *pte)

@@ -36,7 +36,8 @@ bool paging_init(const struct boot_info *bi);
  * is dropped when the CPU lacks it). */
 enum paging_status paging_map(uint64_t va, uint64_t pa, uint64_t flags);
 
-/* paging_unmap: removes the 4 KiB mapping at va (if any) and flushes it. */
+/* paging_unmap: removes the 4 KiB mapping at va (if any) and flushes it on
+ * every CPU that may hold it (tlb_shootdown); call with no lock held. */
 void paging_unmap(uint64_t va);
 
 /* paging_query: the leaf entry mapping va, if any; returns false when unmapped. */

@@ -8,6 +8,7 @@
 #include "paging.h"
 #include "percpu.h"
 #include "trap.h"
+#include "tlb.h"
 #include "syscall.h"
 #include "proc/proc.h"
 #include "core/boot.h"
@@ -47,6 +48,7 @@ void smp_ap_entry(uint64_t index)
 	this_cpu()->apic_id = lapic_id();
 	syscall_init_cpu();
 	cpufeat_init_cpu();
+	tlb_note_cr3(read_cr3());
 	__atomic_store_n(&percpu_table[index].online, true, __ATOMIC_RELEASE);
 	sched_ap_loop();
 }
