@@ -38,6 +38,7 @@ enum lapic_reg {
 #define LAPIC_TIMER_DIV_16 0x3
 
 #define LAPIC_ICR_FIXED	     (0u << 8)
+#define LAPIC_ICR_NMI	     (4u << 8)
 #define LAPIC_ICR_INIT	     (5u << 8)
 #define LAPIC_ICR_STARTUP    (6u << 8)
 #define LAPIC_ICR_PENDING    (1u << 12) /* delivery status, xAPIC only */

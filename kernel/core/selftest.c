@@ -15,7 +15,7 @@ struct selftest_group {
 static const struct selftest_group groups[] = {
     {selftests_core, &selftests_core_count},   {selftests_mm, &selftests_mm_count},
     {selftests_dev, &selftests_dev_count},     {selftests_irq, &selftests_irq_count},
-    {selftests_bench, &selftests_bench_count},
+    {selftests_bench, &selftests_bench_count}, {selftests_nmi, &selftests_nmi_count},
 };
 
 static const struct selftest *find(const char *name, size_t len)

@@ -12,11 +12,12 @@ static void cmd_cpus(void)
 	for (unsigned c = 0; c < percpu_count; c++) {
 		const struct percpu *p = &percpu_table[c];
 		char prot[48];
-		kprintf("cpu %u apic=%u %s ticks=%llu ipis=%llu spurious=%llu cr4=0x%llx (%s)\n", c,
-			p->apic_id, p->online ? "online" : "offline",
+		kprintf("cpu %u apic=%u %s ticks=%llu ipis=%llu spurious=%llu nmis=%llu cr4=0x%llx "
+			"(%s)\n",
+			c, p->apic_id, p->online ? "online" : "offline",
 			(unsigned long long)p->timer_ticks, (unsigned long long)p->ipi_count,
-			(unsigned long long)p->spurious, (unsigned long long)p->cr4,
-			cpufeat_describe(p->cr4, prot, sizeof(prot)));
+			(unsigned long long)p->spurious, (unsigned long long)p->nmis,
+			(unsigned long long)p->cr4, cpufeat_describe(p->cr4, prot, sizeof(prot)));
 	}
 }
 

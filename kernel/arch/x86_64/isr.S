@@ -2,6 +2,12 @@
  * pushes none (SDM vol. 3A §6.13, table 6-1), then its vector, then all general
  * registers, and calls trap_dispatch(struct trap_frame *). */
 
+/* Vectors entered the paranoid way: NMI, #DF and #MC can arrive anywhere,
+ * inside the SYSCALL entry and exit windows too, where CS already or still
+ * says kernel but GS is the user's: they decide on SWAPGS from the GS base
+ * itself (the kernel's is an upper-half address), not from the saved CS. */
+#define PARANOID(v) ((v) == 2 || (v) == 8 || (v) == 18)
+
 /* Vectors whose exceptions push an error code. */
 #define HAS_ERR(v) (((v) < 32) && ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30))
 
@@ -14,7 +20,11 @@ isr_\v:
 	pushq $0
 	.endif
 	pushq $\v
+	.if PARANOID(\v)
+	jmp isr_paranoid
+	.else
 	jmp isr_common
+	.endif
 .endm
 
 .set i, 0
@@ -75,6 +85,58 @@ isr_common:
 	jz 2f
 	swapgs
 2:	iretq
+
+isr_paranoid:
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	pushq $2
+	popfq
+	/* IA32_GS_BASE: an upper-half (negative) base is the kernel's. */
+	movl $0xc0000101, %ecx
+	rdmsr
+	xorl %r12d, %r12d
+	testl %edx, %edx
+	js 1f
+	swapgs
+	movl $1, %r12d
+1:	movq %rsp, %rdi
+	movq %rsp, %rbx
+	andq $-16, %rsp
+	call trap_dispatch
+	movq %rbx, %rsp
+	testl %r12d, %r12d
+	jz 2f
+	swapgs
+2:	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp /* vector and error code */
+	iretq
 
 	.section .rodata
 	.align 8

@@ -197,6 +197,12 @@ bool lapic_send_ipi(uint32_t dest, uint8_t vector)
 	return send_icr(dest, LAPIC_ICR_FIXED | LAPIC_ICR_ASSERT | vector);
 }
 
+bool lapic_send_nmi(uint32_t dest)
+{
+	/* NMI delivery takes no vector and no self shorthand (SDM 3A §10.6.1). */
+	return send_icr(dest, LAPIC_ICR_NMI | LAPIC_ICR_ASSERT);
+}
+
 bool lapic_send_init(uint32_t dest)
 {
 	return send_icr(dest, LAPIC_ICR_INIT | LAPIC_ICR_ASSERT | LAPIC_ICR_LEVEL);

@@ -44,6 +44,8 @@ uint32_t lapic_timer_ticks_per_ms(void);
 /* lapic_send_ipi: a fixed IPI with vector to the CPU with APIC id dest. Waits a
  * bounded time for the previous IPI to be sent (xAPIC); false on timeout. */
 bool lapic_send_ipi(uint32_t dest, uint8_t vector);
+/* lapic_send_nmi: an NMI to the CPU with APIC id dest (itself included). */
+bool lapic_send_nmi(uint32_t dest);
 /* lapic_send_init / lapic_send_sipi: the start-up sequence (SDM 3A §8.4.4.1). */
 bool lapic_send_init(uint32_t dest);
 bool lapic_send_sipi(uint32_t dest, uint8_t page);

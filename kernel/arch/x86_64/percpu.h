@@ -28,7 +28,8 @@ struct percpu {
 	volatile uint64_t ipi_count;
 	volatile uint64_t spurious;
 	uint64_t irq_nesting;
-	uint64_t cr4; /* as cpufeat_init_cpu left it */
+	volatile uint64_t nmis; /* NMIs taken (they are counted, nothing else) */
+	uint64_t cr4;		/* as cpufeat_init_cpu left it */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");

@@ -4,6 +4,7 @@
 #include "cpu.h"
 #include "gdt.h"
 #include "intr.h"
+#include "percpu.h"
 #include "usercopy.h"
 #include "proc/proc.h"
 #include "core/console.h"
@@ -128,6 +129,12 @@ void trap_dispatch(struct trap_frame *f)
 	cpufeat_check_flags("interrupt");
 	if (v >= 32) {
 		intr_dispatch(f);
+		return;
+	}
+	if (v == 2) {
+		/* An NMI (a watchdog's, another CPU's): counted; it takes no lock,
+		 * for it may have interrupted a holder of any. */
+		this_cpu()->nmis++;
 		return;
 	}
 	if (v == 14 && !(f->cs & 3)) {
