@@ -8,7 +8,10 @@
  *     kill ends it (wait says killed) without this server returning, and the
  *     late RETURN, with the Timer moved beside it, finds the call gone
  *     (CAPOS_E_INVOKE) and leaves the Timer here.
- *  2. epmover: its call carries its only client facet, moved; this server
+ *  2. epqueued (spawned under a name with terminal control bytes, which the
+ *     kernel must print sanitised): killed while its call is still queued;
+ *     the call is withdrawn, this server never receives it.
+ *  3. epmover: its call carries its only client facet, moved; this server
  *     releases that facet and its own Endpoint and returns, all in one batch,
  *     so nothing but the sleeping caller's call refers to the endpoint.
  * Exits 0 when everything held; each step says what it saw. */
@@ -103,10 +106,22 @@ int main(struct capos_ring *ring)
 		return 7;
 	capos_release(ring, child);
 
-	/* Step 2: init released its own Endpoint handle once every service was
-	 * started (long before now: step 1 took a kill and a wait); what is left
-	 * is this server's facet and epmover's client facet. */
-	timer_sleep(ring, timer, 20000000ull);
+	/* Step 2: a call killed while queued is withdrawn. */
+	if (capos_spawn_named(ring, spawner, "evil\x1b[2J\n", "epqueued", give, 2, false, &child) !=
+	    CAPOS_OK)
+		return fail(13, "spawn epqueued");
+	timer_sleep(ring, timer, 20000000ull); /* its call is queued by now */
+	if (process_kill(ring, child) != CAPOS_OK ||
+	    process_wait(ring, child, &reason, &status) != CAPOS_OK ||
+	    reason != CAPOS_EXIT_REASON_KILLED)
+		return fail(14, "kill of a caller whose call is queued");
+	capos_release(ring, child);
+	console_printf(ring, console, "epattack: caller killed while its call was queued\n");
+
+	/* Step 3: init released its own Endpoint handle once every service was
+	 * started (long before now); what is left is this server's facet and
+	 * epmover's client facet. The next call received must be epmover's: the
+	 * withdrawn one is gone. */
 	give[1] = cf;
 	if (capos_spawn(ring, spawner, "epmover", give, 2, false, &child) != CAPOS_OK)
 		return fail(8, "spawn epmover");
@@ -114,7 +129,8 @@ int main(struct capos_ring *ring)
 		return fail(9, "release of my client facet");
 	if (capos_recv(ring, ep, buf, BUF, got, 1, &c) != CAPOS_OK || c.method != 4 ||
 	    c.xfer_count != 1)
-		return fail(10, "the call with the moved facet");
+		return fail(10, c.method == 5 ? "the withdrawn call was received"
+					      : "the call with the moved facet");
 	if (release_all_and_return(c.aux, got[0]) != 0)
 		return fail(11, "release, release, return");
 	if (process_wait(ring, child, &reason, &status) != CAPOS_OK ||

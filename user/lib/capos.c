@@ -223,17 +223,26 @@ int32_t capos_spawn(struct capos_ring *r, struct capos_handle spawner, const cha
 		    const struct capos_handle *caps, uint32_t n, bool move,
 		    struct capos_handle *out)
 {
+	return capos_spawn_named(r, spawner, binary, binary, caps, n, move, out);
+}
+
+int32_t capos_spawn_named(struct capos_ring *r, struct capos_handle spawner, const char *name,
+			  const char *binary, const struct capos_handle *caps, uint32_t n,
+			  bool move, struct capos_handle *out)
+{
 	uint64_t msg[64], res[4];
 	struct capnp_builder b;
 	struct capnp_struct root, grant;
 	struct capnp_list list;
 	struct capos_cqe c;
-	size_t len = 0;
+	size_t len = 0, nlen = 0;
 	while (binary[len] != '\0')
 		len++;
+	while (name[nlen] != '\0')
+		nlen++;
 	if (n > 8 || capnp_builder_init(&b, msg, sizeof(msg)) != CAPNP_OK ||
 	    capos_process_spawner_spawn_params_init_root(&b, &root) != CAPNP_OK ||
-	    capos_process_spawner_spawn_params_set_name(&b, &root, binary, len) != CAPNP_OK ||
+	    capos_process_spawner_spawn_params_set_name(&b, &root, name, nlen) != CAPNP_OK ||
 	    capos_process_spawner_spawn_params_set_binary(&b, &root, binary, len) != CAPNP_OK ||
 	    capos_process_spawner_spawn_params_init_caps(&b, &root, n, &list) != CAPNP_OK)
 		return CAPOS_E_BAD_PARAMS;

@@ -60,10 +60,13 @@ int32_t capos_release(struct capos_ring *r, struct capos_handle target);
 /* capos_spawn: ProcessSpawner.spawn of the bundled binary `binary` (also its
  * name) with caps[0..n) beside the call (moved when move is true), in that
  * order in the child's table; the ProcessHandle goes to *out. Returns the
- * status. */
+ * status. capos_spawn_named: the same under another process name. */
 int32_t capos_spawn(struct capos_ring *r, struct capos_handle spawner, const char *binary,
 		    const struct capos_handle *caps, uint32_t n, bool move,
 		    struct capos_handle *out);
+int32_t capos_spawn_named(struct capos_ring *r, struct capos_handle spawner, const char *name,
+			  const char *binary, const struct capos_handle *caps, uint32_t n,
+			  bool move, struct capos_handle *out);
 
 /* process_wait: ProcessHandle.wait; the reason and status go to *reason and *status. */
 int32_t process_wait(struct capos_ring *r, struct capos_handle h, uint16_t *reason,
