@@ -147,6 +147,10 @@ __attribute__((noreturn)) void proc_fault_current(const char *what, unsigned vec
 void proc_sleep_until(uint64_t deadline);
 void proc_sleep_current(uint64_t ns);
 
+/* sched_user_return: on the way back to user mode: other CPUs are told of
+ * processes this CPU woke and did not run itself. */
+void sched_user_return(void);
+
 /* sched_preempt_point: after an interrupt from user mode (EOI sent): switches
  * away when the running process's time slice is over. */
 void sched_preempt_point(void);

@@ -277,6 +277,8 @@ static void block_locked(struct proc *p, struct proc *next, uint64_t fl)
 	} else {
 		to = pick_locked();
 	}
+	/* Whatever else is runnable now is for the other CPUs. */
+	this_cpu()->deferred_kick = rq_head != NULL;
 	unlock_keep_irqs_off();
 	switch_to(p, to);
 	if (fl & RFLAGS_IF)
@@ -345,8 +347,22 @@ static struct proc *wake_list(struct proc **list, bool kick)
 struct proc *proc_wake_all(struct proc **list)
 {
 	/* The running process may be about to block and hand its CPU to what was
-	 * woken: other CPUs are only kicked when it will not. */
-	return wake_list(list, this_cpu()->proc == NULL);
+	 * woken: the other CPUs are kicked when it blocks without doing so, or
+	 * on its way back to user mode (sched_user_return). */
+	struct percpu *cpu = this_cpu();
+	struct proc *first = wake_list(list, cpu->proc == NULL);
+	if (first != NULL && cpu->proc != NULL)
+		cpu->deferred_kick = true;
+	return first;
+}
+
+void sched_user_return(void)
+{
+	struct percpu *cpu = this_cpu();
+	if (cpu->deferred_kick) {
+		cpu->deferred_kick = false;
+		kick_others();
+	}
 }
 
 void proc_sleep_until(uint64_t deadline)

@@ -20,6 +20,7 @@ struct percpu {
 	unsigned index;		 /* 0 is the boot CPU */
 	struct proc *proc;	 /* the process running on this CPU, or NULL */
 	struct proc *sched_prev; /* the context switched away from (sched_finish) */
+	bool deferred_kick;	 /* processes were woken here: tell the others on the way out */
 	uint64_t sched_rsp;	 /* this CPU's scheduler context while a process runs */
 	volatile bool need_resched;
 	uint32_t apic_id;

@@ -51,6 +51,7 @@ void syscall_dispatch(struct syscall_frame *f)
 	 * SYSRET): whatever set it, such a process ends instead of returning. */
 	if ((int64_t)f->rcx >> 47 != 0 && (int64_t)f->rcx >> 47 != -1)
 		proc_fault_current("non-canonical return address", 13, f->rcx, f->rcx); /* #GP */
+	sched_user_return();
 	__asm__ volatile("cli" : : : "memory");
 	proc_exit_if_killed(); /* a kill that came after the check above */
 }
