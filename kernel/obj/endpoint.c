@@ -41,6 +41,7 @@ struct ep_call {
 	uint16_t method;
 	bool move;    /* the capabilities beside the call move to the server */
 	bool has_ret; /* the reply carried a capability: ret */
+	bool abandon; /* the caller was killed: a failed RETURN abandons, not requeues */
 	uint32_t nxfer;
 	struct proc *caller;
 	struct proc *waiter; /* the caller, while it waits (a wait list of one) */
@@ -231,7 +232,11 @@ static enum capos_status client_finish(struct endpoint *e, struct ep_call *slot,
 	uint64_t fl = ep_lock(e);
 	while (slot->state == EP_TAKING || slot->state == EP_RETURNING) {
 		/* A server is moving capabilities in or out of this table right
-		 * now: short, and it never blocks. */
+		 * now: short, and it never blocks. A RETURN that then fails
+		 * abandons the call instead of taking it back (a server retrying
+		 * RETURN must not hold a killed caller up). */
+		if (proc_killed_current())
+			slot->abandon = true;
 		ep_unlock(e, fl);
 		proc_wait_uninterruptible(&slot->waiter, call_not_busy, slot);
 		fl = ep_lock(e);
@@ -242,7 +247,14 @@ static enum capos_status client_finish(struct endpoint *e, struct ep_call *slot,
 		st = CAPOS_E_INVOKE;
 		break;
 	case EP_RECEIVED: /* killed while a server holds it: abandon it */
+	case EP_ABANDONED:
+		/* The server only frees the slot now: its buffers go at once,
+		 * charged to nobody otherwise. */
 		slot->caller = NULL;
+		kfree(slot->params);
+		kfree(slot->reply);
+		slot->params = slot->reply = NULL;
+		slot->reply_cap = 0;
 		set_state(slot, EP_ABANDONED);
 		st = CAPOS_E_INVOKE;
 		break;
@@ -269,20 +281,16 @@ static enum capos_status client_call(struct endpoint *e, struct kcall *c)
 	struct ep_call *slot = NULL;
 	struct cap_ledger *ledger = c->caller->caps.ledger;
 	enum capos_status st = CAPOS_OK;
-	uint64_t bytes = c->params_len + c->result_cap;
 	if (c->nxfer != 0 &&
 	    (st = check_sendable(&c->caller->caps, c->xfer, c->nxfer, c->move)) != CAPOS_OK)
 		return st;
-	/* An outstanding call is a charge on the caller's ledger until it ends,
-	 * and so are the kernel buffers it pins. */
+	/* An outstanding call is a charge on the caller's ledger until it ends.
+	 * The kernel buffers it pins are charged by the invocation (ring_service:
+	 * the same sizes, held for as long as this call lasts), and freed when
+	 * the caller leaves, even if it abandons the call. */
 	if (cap_ledger_reserve(ledger, CAP_RES_CALLS, 1) != CAP_OK)
 		return CAPOS_E_NO_RESOURCES;
-	if (cap_ledger_reserve(ledger, CAP_RES_KHEAP, bytes) != CAP_OK) {
-		cap_ledger_rollback(ledger, CAP_RES_CALLS, 1);
-		return CAPOS_E_NO_RESOURCES;
-	}
 	cap_ledger_commit(ledger, CAP_RES_CALLS, 1);
-	cap_ledger_commit(ledger, CAP_RES_KHEAP, bytes);
 	uint8_t *params = kmalloc(c->params_len);
 	uint8_t *reply = c->result_cap ? kmalloc(c->result_cap) : NULL;
 	if (params == NULL || (c->result_cap && reply == NULL)) {
@@ -295,7 +303,11 @@ static enum capos_status client_call(struct endpoint *e, struct kcall *c)
 		if (e->calls[i].state == EP_FREE)
 			slot = &e->calls[i];
 	if (slot != NULL) {
+		/* The wait list (empty whenever the slot is free) is left alone:
+		 * a late wake-up from the slot's last user touches only it. */
+		struct proc *waiter = slot->waiter;
 		memset(slot, 0, sizeof(*slot));
+		slot->waiter = waiter;
 		slot->method = c->method;
 		slot->move = c->move;
 		slot->nxfer = c->nxfer;
@@ -313,13 +325,11 @@ static enum capos_status client_call(struct endpoint *e, struct kcall *c)
 	if (slot == NULL)
 		goto out;
 	params = reply = NULL; /* the slot owns them now */
-	struct proc *server = proc_wake_all(&e->receivers);
-	proc_wait_on_handoff(&slot->waiter, call_done, slot, server);
+	proc_wake_and_wait_on(&e->receivers, &slot->waiter, call_done, slot);
 	st = client_finish(e, slot, c);
 out:
 	kfree(params);
 	kfree(reply);
-	cap_ledger_release(ledger, CAP_RES_KHEAP, bytes);
 	cap_ledger_release(ledger, CAP_RES_CALLS, 1);
 	return st;
 }
@@ -433,9 +443,17 @@ enum capos_status endpoint_recv(struct proc *p, struct endpoint *e, const struct
 	}
 	enum capos_status st = deliver(p, call, q);
 	uint64_t fl = ep_lock(e);
-	if (st == CAPOS_OK)
-		set_state(call, EP_RECEIVED);
-	else
+	if (st == CAPOS_OK) {
+		kfree(call->params); /* delivered: nobody reads it again */
+		call->params = NULL;
+		set_state(call, call->abandon ? EP_ABANDONED : EP_RECEIVED);
+		if (call->abandon) {
+			kfree(call->reply);
+			call->reply = NULL;
+			call->reply_cap = 0;
+			call->caller = NULL;
+		}
+	} else
 		complete_locked(call, CAPOS_E_INVOKE); /* this server could not take it */
 	ep_unlock(e, fl);
 	if (st != CAPOS_OK) {
@@ -520,7 +538,13 @@ enum capos_status endpoint_return(struct proc *p, const struct ring_req *q)
 		/* Until the reply is complete the call stays received: RETURN it
 		 * again (or exit). */
 		fl = ep_lock(e);
-		set_state(call, EP_RECEIVED);
+		set_state(call, call->abandon ? EP_ABANDONED : EP_RECEIVED);
+		if (call->abandon) {
+			kfree(call->reply);
+			call->reply = NULL;
+			call->reply_cap = 0;
+			call->caller = NULL;
+		}
 		ep_unlock(e, fl);
 		wake_caller(call);
 		return st;

@@ -219,15 +219,8 @@ static struct proc *spawn(struct proc *parent, const char *name, const char *bin
 		kprintf("proc: no bundled binary '%s'\n", shown);
 		return NULL;
 	}
-	if (parent != NULL && cap_ledger_reserve(&parent->ledger, CAP_RES_PROCS, 1) != CAP_OK) {
-		kprintf("proc: pid %d has %u live children, the limit\n", parent->pid,
-			PROC_MAX_CHILD);
-		return NULL;
-	}
 	struct proc *p = kmalloc(sizeof(*p));
 	if (p == NULL) {
-		if (parent != NULL)
-			cap_ledger_rollback(&parent->ledger, CAP_RES_PROCS, 1);
 		kprintf("proc: no memory for a process\n");
 		return NULL;
 	}
@@ -238,23 +231,29 @@ static struct proc *spawn(struct proc *parent, const char *name, const char *bin
 	size_t n = strlen(name);
 	memcpy(p->name, name, n < PROC_NAME_MAX - 1 ? n : PROC_NAME_MAX - 1);
 	p->state = PROC_NEW; /* not runnable, not found, until complete */
+	/* The table's room and the parent's charge under the scheduler lock: the
+	 * reapers of its children give charges back under it too. */
 	uint64_t fl = sched_lock_take();
 	bool room = sched_live() < PROC_LIMIT;
-	if (room) {
+	bool charged = parent == NULL ||
+		       (room && cap_ledger_reserve(&parent->ledger, CAP_RES_PROCS, 1) == CAP_OK);
+	if (room && charged) {
+		if (parent != NULL) {
+			cap_ledger_commit(&parent->ledger, CAP_RES_PROCS, 1);
+			p->parent = parent->pid;
+		}
 		p->pid = next_pid++;
 		sched_add_locked(p);
 	}
 	sched_lock_drop(fl);
-	if (!room) {
+	if (!room || !charged) {
 		kfree(p);
-		if (parent != NULL)
-			cap_ledger_rollback(&parent->ledger, CAP_RES_PROCS, 1);
-		kprintf("proc: process table full (%u)\n", PROC_LIMIT);
+		if (!room)
+			kprintf("proc: process table full (%u)\n", PROC_LIMIT);
+		else
+			kprintf("proc: pid %d has %u live children, the limit\n", parent->pid,
+				PROC_MAX_CHILD);
 		return NULL;
-	}
-	if (parent != NULL) {
-		cap_ledger_commit(&parent->ledger, CAP_RES_PROCS, 1);
-		p->parent = parent->pid;
 	}
 	if (!frame_alloc(&p->pml4))
 		goto fail;

@@ -105,13 +105,13 @@ void proc_wait_on(struct proc **list, bool (*cond)(void *arg), void *arg);
 /* proc_wait_uninterruptible: the same, but a kill does not end it (for waits
  * bounded by another CPU's short, non-blocking work). */
 void proc_wait_uninterruptible(struct proc **list, bool (*cond)(void *arg), void *arg);
-/* proc_wake_all: makes every process on *list runnable. Returns the first
- * one woken (or NULL): a caller about to block may hand it its CPU. */
-struct proc *proc_wake_all(struct proc **list);
-/* proc_wait_on_handoff: proc_wait_on, but when it blocks, the CPU goes
- * straight to next if next is runnable (a call's server, a reply's caller). */
-void proc_wait_on_handoff(struct proc **list, bool (*cond)(void *arg), void *arg,
-			  struct proc *next);
+/* proc_wake_all: makes every process on *list runnable. */
+void proc_wake_all(struct proc **list);
+/* proc_wake_and_wait_on: wakes everything on *wake, then proc_wait_on(list,
+ * cond, arg); when it blocks, the CPU goes straight to the first process woken
+ * (a call's server), all under one hold of the scheduler lock. */
+void proc_wake_and_wait_on(struct proc **wake, struct proc **list, bool (*cond)(void *arg),
+			   void *arg);
 bool proc_killed_current(void);
 
 /* proc_kill: ProcessHandle.kill of pid. The process ends at its next way out

@@ -120,7 +120,9 @@ uint64_t ring_service(struct proc *p, uint32_t min_complete, uint64_t timeout_ns
 	uint32_t n;
 	if (ring_sq_pending(p->ring, &p->rk, CAPOS_RING_SQ_ENTRIES, &n) == RING_SQ_CORRUPT)
 		ring_post_status(p->ring, &p->rk, 0, CAPOS_E_MALFORMED);
-	for (struct capos_sqe sqe; ring_take_sqe(p->ring, &p->rk, &sqe) == RING_OK;)
+	/* A killed process does nothing more: what is left in its ring stays. */
+	for (struct capos_sqe sqe;
+	     !proc_killed_current() && ring_take_sqe(p->ring, &p->rk, &sqe) == RING_OK;)
 		serve_one(p, &sqe);
 	/* Operations complete before cap_enter returns (those that block, block
 	 * inside it), so what may still be missing is only waited for: until

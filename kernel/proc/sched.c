@@ -285,12 +285,39 @@ static void block_locked(struct proc *p, struct proc *next, uint64_t fl)
 		__asm__ volatile("sti" : : : "memory");
 }
 
+/* Makes every process on *list runnable (lock held); the first one woken, or NULL. */
+static struct proc *wake_list_locked(struct proc **list)
+{
+	struct proc *first = NULL;
+	while (*list != NULL) {
+		struct proc *p = *list;
+		*list = p->wait_next;
+		p->wait_next = NULL;
+		p->waitq = NULL;
+		if (p->state == PROC_BLOCKED) {
+			unwait_locked(p);
+			sched_ready_locked(p);
+			if (first == NULL)
+				first = p;
+		}
+	}
+	return first;
+}
+
+/* Waits on list until cond or a kill (when killable); first wakes everything on
+ * *wake and, if it blocks, hands its CPU to the first woken. The wake and the
+ * hand-off happen under one hold of the lock: what was woken cannot end and be
+ * freed in between. */
 static void wait_common(struct proc **list, bool (*cond)(void *arg), void *arg, bool killable,
-			struct proc *next)
+			struct proc **wake)
 {
 	struct proc *p = this_cpu()->proc;
 	for (;;) {
 		uint64_t fl = sched_lock_take();
+		struct proc *next = wake != NULL ? wake_list_locked(wake) : NULL;
+		wake = NULL;
+		if (next != NULL)
+			this_cpu()->deferred_kick = true; /* unless handed off below */
 		if ((cond != NULL && cond(arg)) || (killable && p->killed)) {
 			sched_lock_drop(fl);
 			return;
@@ -303,7 +330,6 @@ static void wait_common(struct proc **list, bool (*cond)(void *arg), void *arg, 
 			p->waitq = list;
 		}
 		block_locked(p, next, fl);
-		next = NULL;
 	}
 }
 
@@ -317,43 +343,25 @@ void proc_wait_uninterruptible(struct proc **list, bool (*cond)(void *arg), void
 	wait_common(list, cond, arg, false, NULL);
 }
 
-void proc_wait_on_handoff(struct proc **list, bool (*cond)(void *arg), void *arg, struct proc *next)
+void proc_wake_and_wait_on(struct proc **wake, struct proc **list, bool (*cond)(void *arg),
+			   void *arg)
 {
-	wait_common(list, cond, arg, true, next);
+	wait_common(list, cond, arg, true, wake);
 }
 
-static struct proc *wake_list(struct proc **list, bool kick)
+void proc_wake_all(struct proc **list)
 {
-	struct proc *first = NULL;
 	uint64_t fl = sched_lock_take();
-	while (*list != NULL) {
-		struct proc *p = *list;
-		*list = p->wait_next;
-		p->wait_next = NULL;
-		p->waitq = NULL;
-		if (p->state == PROC_BLOCKED) {
-			unwait_locked(p);
-			sched_ready_locked(p);
-			if (first == NULL)
-				first = p;
-		}
-	}
+	bool woke = wake_list_locked(list) != NULL;
 	sched_lock_drop(fl);
-	if (first != NULL && kick)
-		kick_others();
-	return first;
-}
-
-struct proc *proc_wake_all(struct proc **list)
-{
 	/* The running process may be about to block and hand its CPU to what was
 	 * woken: the other CPUs are kicked when it blocks without doing so, or
 	 * on its way back to user mode (sched_user_return). */
 	struct percpu *cpu = this_cpu();
-	struct proc *first = wake_list(list, cpu->proc == NULL);
-	if (first != NULL && cpu->proc != NULL)
+	if (woke && cpu->proc != NULL)
 		cpu->deferred_kick = true;
-	return first;
+	else if (woke)
+		kick_others();
 }
 
 void sched_user_return(void)
@@ -363,6 +371,9 @@ void sched_user_return(void)
 		cpu->deferred_kick = false;
 		kick_others();
 	}
+	/* A process that lives in system calls is preempted on its way out, as
+	 * one in user mode is at its interrupts. */
+	sched_preempt_point();
 }
 
 void proc_sleep_until(uint64_t deadline)
@@ -404,7 +415,8 @@ void proc_kill(int pid)
 	sched_lock_drop(fl);
 	/* A process in user mode on another CPU enters the kernel on this
 	 * interrupt and ends there. */
-	kick_others();
+	if (p != NULL)
+		kick_others();
 }
 
 void proc_exit_if_killed(void)
