@@ -25,7 +25,8 @@
  * the kind, a FREE slot and the budget, then holds the slot and reserves the charge;
  * dev_handle_commit cannot fail and makes it LIVE; dev_handle_abort restores the record
  * byte for byte. The kernel holds the device manager's lock from reserve to commit or
- * abort; a teardown cannot begin while a transaction is pending (DEV_E_BUSY).
+ * abort; a teardown cannot begin while a transaction is pending (DEV_E_BUSY): a path
+ * that tears down ends its own transaction first.
  *
  * Budgets. One counter per resource: limit (set at claim), used (committed charges of
  * LIVE handles), reserved (charges of pending transactions); used + reserved <= limit
@@ -38,7 +39,9 @@
  *		dev_teardown_done(rec, s, do_step(s));	// or dev_teardown_report
  * The steps, in this order (what the kernel does; what makes it fail):
  *   BUSMASTER_OFF  clear Command.Bus Master Enable, read it back (failed: still set, or
- *                  the function does not answer).
+ *                  the function does not answer). The read's completion cannot pass
+ *                  the device's earlier posted writes (PCIe ordering, Relaxed Ordering
+ *                  clear), so when it returns every write issued before has landed.
  *   IRQ_MASK       mask every MSI-X entry and zero its address and data, disable and
  *                  mask MSI and zero its message, mask the I/O APIC pin (failed: a read
  *                  back disagrees).
@@ -73,6 +76,10 @@
  * reset that succeeded, keeps its frames in quarantine forever and is RETIRED. Its
  * vectors are reusable only if IRQ_MASK and IRQ_DRAIN both succeeded (otherwise it may
  * still fire the old vector, and whoever held it next would take the interrupt).
+ * Not covered: a device with no reset keeps its internal state (descriptors it was
+ * given) into the next claim; the next owner's driver initialises it before enabling
+ * bus mastering. With an IOMMU a careless one reaches only its own domain; without one
+ * the pool is unconfined anyway. tests/model/devlife.pml checks these rules.
  *
  * Nothing here locks; the kernel serialises access to a record.
  */
