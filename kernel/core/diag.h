@@ -13,6 +13,10 @@ struct diag_cmd {
 };
 
 /* Commands of each subsystem, defined beside it. */
+extern const struct diag_cmd diag_cmds_dma[];
+extern const size_t diag_cmds_dma_count;
+extern const struct diag_cmd diag_cmds_iommu[];
+extern const size_t diag_cmds_iommu_count;
 extern const struct diag_cmd diag_cmds_core[];
 extern const size_t diag_cmds_core_count;
 extern const struct diag_cmd diag_cmds_mm[];

@@ -18,6 +18,7 @@
 #include "arch/x86_64/tlb.h"
 #include "dev/acpi.h"
 #include "dev/pci.h"
+#include "iommu/vtd.h"
 #include "irq/irq.h"
 #include "proc/boot_manifest.h"
 #include "proc/proc.h"
@@ -166,6 +167,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	}
 	irq_init();
 	pci_init();
+	vtd_init();
 	proc_init();
 
 	uint64_t us = clock_ns() / 1000;

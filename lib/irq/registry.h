@@ -164,16 +164,17 @@ void irq_registry_emit_all(const struct irq_registry *r, void (*emit)(void *ctx,
  * by kernel/core/lockorder.c (panics with DEBUG=1). */
 #define LOCK_CLASS_DEVMGR     0u  /* the device manager */
 #define LOCK_CLASS_IRQ_ROUTES 1u  /* interrupt routes */
-#define LOCK_CLASS_IOMMU      2u  /* to come: IOMMU domains and invalidation */
+#define LOCK_CLASS_IOMMU      2u  /* a VT-d unit: tables, domain ids, commands, faults */
 #define LOCK_CLASS_ENDPOINT   3u  /* one endpoint's call queue (never two at once) */
 #define LOCK_CLASS_SCHED      4u  /* processes, run queue, wait lists, sleepers */
 #define LOCK_CLASS_MMIO	      5u  /* the kernel's MMIO mapping window */
 #define LOCK_CLASS_PCI_MAP    6u  /* PCI config space mappings */
 #define LOCK_CLASS_PAGING     7u  /* page tables */
 #define LOCK_CLASS_IOAPIC     8u  /* one I/O APIC's registers */
-#define LOCK_CLASS_HEAP	      9u  /* kmalloc */
-#define LOCK_CLASS_FRAMES     10u /* the frame allocator */
-#define LOCK_CLASS_CONSOLE    11u /* COM1 output: taken last, inside anything */
+#define LOCK_CLASS_DMA	      9u  /* the DMA ledger */
+#define LOCK_CLASS_HEAP	      10u /* kmalloc */
+#define LOCK_CLASS_FRAMES     11u /* the frame allocator */
+#define LOCK_CLASS_CONSOLE    12u /* COM1 output: taken last, inside anything */
 #define LOCK_CLASS_MAX	      32u
 
 /* irq_lockorder_check: whether taking class `taking` while holding the classes whose

@@ -1,0 +1,322 @@
+/* vtd: VT-d remapping units: bring-up, register-based invalidation, faults.
+ * (Domains: vtd_domain.c. Formats and checks: lib/iommu, include/hw/vtd.h.)
+ *
+ * Every status poll is bounded (VTD_WAIT_US) and a timeout is reported and
+ * returned, never waited out. GCMD is written as GSTS's persistent bits plus
+ * the one command (VT-d §11.4.4: GCMD has no read-back; writing a one-shot
+ * bit again would repeat its command). */
+#include "vtd_internal.h"
+#include "arch/x86_64/clock.h"
+#include "arch/x86_64/cpu.h"
+#include "core/console.h"
+#include "dev/acpi.h"
+#include "dev/pci.h"
+#include "lib/iommu/vtd_scope.h"
+#include "lib/str.h"
+#include "mm/frames.h"
+#include "mm/layout.h"
+#include "mm/mmio.h"
+
+#define VTD_WAIT_US	 100000
+#define VTD_FAULT_PRINTS 32 /* fault lines printed per boot; the rest are counted */
+
+struct vtd_unit vtd_units[VTD_MAX_UNITS];
+unsigned vtd_nunits;
+static unsigned fault_prints;
+static struct {
+	uint16_t sid;
+	uint64_t count;
+} fault_by_sid[VTD_FAULT_SIDS];
+
+uint32_t vtd_rd32(struct vtd_unit *u, uint32_t off)
+{
+	return *(volatile uint32_t *)(u->regs + off);
+}
+
+uint64_t vtd_rd64(struct vtd_unit *u, uint32_t off)
+{
+	return *(volatile uint64_t *)(u->regs + off);
+}
+
+void vtd_wr32(struct vtd_unit *u, uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(u->regs + off) = v;
+}
+
+void vtd_wr64(struct vtd_unit *u, uint32_t off, uint64_t v)
+{
+	*(volatile uint64_t *)(u->regs + off) = v;
+}
+
+void vtd_flush_cache(struct vtd_unit *u, void *va, size_t len)
+{
+	/* A unit whose walks do not snoop (ECAP.C clear) reads memory: write the
+	 * lines back (VT-d §6.8). */
+	if (u->caps.c || len == 0)
+		return;
+	uintptr_t a = (uintptr_t)va & ~(uintptr_t)63, end = (uintptr_t)va + len;
+	for (; a < end; a += 64)
+		__asm__ volatile("clflush (%0)" : : "r"(a) : "memory");
+	__asm__ volatile("mfence" : : : "memory");
+}
+
+/* Polls until (read(off) & mask) == want; false after VTD_WAIT_US. */
+static bool wait32(struct vtd_unit *u, uint32_t off, uint32_t mask, uint32_t want)
+{
+	uint64_t end = clock_ns() + (uint64_t)VTD_WAIT_US * 1000;
+	while ((vtd_rd32(u, off) & mask) != want)
+		if (clock_ns() > end)
+			return false;
+	return true;
+}
+
+static bool wait64_clear(struct vtd_unit *u, uint32_t off, uint64_t bit)
+{
+	uint64_t end = clock_ns() + (uint64_t)VTD_WAIT_US * 1000;
+	while (vtd_rd64(u, off) & bit)
+		if (clock_ns() > end)
+			return false;
+	return true;
+}
+
+/* Sets (on) or clears one GCMD command bit and waits for its status bit. */
+static bool gcmd(struct vtd_unit *u, uint32_t cmd, uint32_t status, bool on)
+{
+	uint32_t keep = vtd_rd32(u, VTD_GSTS) & VTD_GSTS_PERSIST;
+	vtd_wr32(u, VTD_GCMD, on ? keep | cmd : keep & ~cmd);
+	return wait32(u, VTD_GSTS, status, on ? status : 0);
+}
+
+/* One-shot commands (SRTP, WBF): the status bit says when it is done. */
+static bool gcmd_oneshot(struct vtd_unit *u, uint32_t cmd, uint32_t status, bool set_when_done)
+{
+	uint32_t keep = vtd_rd32(u, VTD_GSTS) & VTD_GSTS_PERSIST;
+	vtd_wr32(u, VTD_GCMD, keep | cmd);
+	return wait32(u, VTD_GSTS, status, set_when_done ? status : 0);
+}
+
+void vtd_write_buffer_flush(struct vtd_unit *u)
+{
+	if (u->caps.rwbf && !gcmd_oneshot(u, VTD_GCMD_WBF, VTD_GSTS_WBFS, false))
+		u->timeouts++;
+}
+
+bool vtd_reg_inv_context(struct vtd_unit *u, unsigned gran, uint16_t did, uint16_t sid)
+{
+	vtd_wr64(u, VTD_CCMD, vtd_ccmd(gran, did, sid, 0));
+	u->inv_context++;
+	if (!wait64_clear(u, VTD_CCMD, VTD_CCMD_ICC)) {
+		u->timeouts++;
+		return false;
+	}
+	return true;
+}
+
+bool vtd_reg_inv_iotlb(struct vtd_unit *u, unsigned gran, uint16_t did, uint64_t addr, unsigned am)
+{
+	bool drain = u->caps.drd && u->caps.dwd;
+	if (gran == VTD_INV_PAGE && !u->caps.psi)
+		gran = VTD_INV_DOMAIN; /* page-selective is optional (CAP.PSI) */
+	if (gran == VTD_INV_PAGE)
+		vtd_wr64(u, u->caps.iro + VTD_IOTLB_IVA_OFF, vtd_iva(addr, am, false));
+	vtd_wr64(u, u->caps.iro + VTD_IOTLB_CMD_OFF, vtd_iotlb_cmd(gran, did, drain));
+	u->inv_iotlb++;
+	if (!wait64_clear(u, u->caps.iro + VTD_IOTLB_CMD_OFF, VTD_IOTLB_IVT)) {
+		u->timeouts++;
+		return false;
+	}
+	/* IAIG 0: the request was not carried out (VT-d §11.4.8.1). */
+	uint64_t done = vtd_rd64(u, u->caps.iro + VTD_IOTLB_CMD_OFF);
+	return ((done >> VTD_IOTLB_IAIG_SHIFT) & VTD_IOTLB_GRAN_MASK) != 0;
+}
+
+static uint8_t table_secondary_bus(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	const struct pci_table *t = pci_devices();
+	(void)ctx;
+	const struct pci_fn *f = t ? pci_table_find(t, 0, bus, dev, fn) : NULL;
+	return f != NULL && (f->flags & PCI_FN_BRIDGE) ? f->sec_bus : 0;
+}
+
+static uint8_t table_subordinate_bus(void *ctx, uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	const struct pci_table *t = pci_devices();
+	(void)ctx;
+	const struct pci_fn *f = t ? pci_table_find(t, 0, bus, dev, fn) : NULL;
+	return f != NULL && (f->flags & PCI_FN_BRIDGE) ? f->sub_bus : 0;
+}
+
+static const struct vtd_bridge_ops bridge_ops = {table_secondary_bus, table_subordinate_bus, NULL};
+
+struct vtd_unit *vtd_unit_for(uint16_t seg, uint8_t bus, uint8_t devfn)
+{
+	const struct acpi_info *ai = acpi_get();
+	size_t idx;
+	if (ai == NULL || !ai->has_dmar ||
+	    vtd_drhd_find(&ai->dmar, seg, &bridge_ops, bus, devfn, &idx) != VTD_SCOPE_OK)
+		return NULL;
+	for (unsigned i = 0; i < vtd_nunits; i++)
+		if (vtd_units[i].drhd == idx && vtd_units[i].te)
+			return &vtd_units[i];
+	return NULL;
+}
+
+bool vtd_active(void)
+{
+	for (unsigned i = 0; i < vtd_nunits; i++)
+		if (vtd_units[i].te)
+			return true;
+	return false;
+}
+
+bool vtd_covers(uint16_t seg, uint8_t bus, uint8_t devfn)
+{
+	return vtd_unit_for(seg, bus, devfn) != NULL;
+}
+
+/* Brings one unit up: checks, root table, invalidations, translation on. */
+static bool unit_up(struct vtd_unit *u)
+{
+	char why[96];
+	u->ver = vtd_rd32(u, VTD_VER);
+	vtd_caps_decode(vtd_rd64(u, VTD_CAP), vtd_rd64(u, VTD_ECAP), &u->caps);
+	if (!vtd_caps_usable(&u->caps, VTD_REG_PAGE_SIZE, why, sizeof(why))) {
+		kprintf("iommu: unit %u at 0x%llx not used: %s\n", u->index,
+			(unsigned long long)u->base, why);
+		return false;
+	}
+	/* The widest the unit offers, 4 levels (48 bits) or 3 (39 bits): a wider
+	 * space costs one table page per domain and nothing per map. */
+	int levels = vtd_caps_levels(&u->caps, 4);
+	if (levels < 0)
+		levels = vtd_caps_levels(&u->caps, 3);
+	if (levels < 0) {
+		kprintf("iommu: unit %u: no 3- or 4-level tables (sagaw 0x%x)\n", u->index,
+			u->caps.sagaw);
+		return false;
+	}
+	u->levels = (unsigned)levels;
+	if (vtd_rd32(u, VTD_GSTS) & VTD_GSTS_TES) {
+		/* Firmware left translation on: off first, on our tables after. */
+		if (!gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, false)) {
+			kprintf("iommu: unit %u: translation does not turn off\n", u->index);
+			return false;
+		}
+	}
+	if (!frame_alloc(&u->root_pa)) {
+		kprintf("iommu: unit %u: no frame for the root table\n", u->index);
+		return false;
+	}
+	u->root = phys_to_virt(u->root_pa);
+	vtd_flush_cache(u, u->root, VTD_PAGE_SIZE);
+	vtd_wr64(u, VTD_RTADDR, u->root_pa); /* TTM 0: legacy mode */
+	if (!gcmd_oneshot(u, VTD_GCMD_SRTP, VTD_GSTS_RTPS, true) ||
+	    !vtd_reg_inv_context(u, VTD_INV_GLOBAL, 0, 0) ||
+	    !vtd_reg_inv_iotlb(u, VTD_INV_GLOBAL, 0, 0, 0)) {
+		kprintf("iommu: unit %u: root table or invalidation timed out\n", u->index);
+		return false;
+	}
+	vtd_write_buffer_flush(u);
+	vtd_poll_faults(NULL); /* whatever firmware left */
+	if (!gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, true)) {
+		kprintf("iommu: unit %u: translation does not turn on\n", u->index);
+		return false;
+	}
+	u->te = true;
+	return true;
+}
+
+unsigned vtd_init(void)
+{
+	const struct acpi_info *ai = acpi_get();
+	unsigned up = 0;
+	if (ai == NULL || !ai->has_dmar)
+		return 0;
+	for (size_t i = 0; i < ai->dmar.ndrhd && vtd_nunits < VTD_MAX_UNITS; i++) {
+		const struct acpi_drhd *d = &ai->dmar.drhd[i];
+		struct vtd_unit *u = &vtd_units[vtd_nunits];
+		memset(u, 0, sizeof(*u));
+		u->index = vtd_nunits;
+		u->drhd = i;
+		u->seg = d->segment;
+		u->base = d->base;
+		u->regs = mmio_map(d->base, VTD_REG_PAGE_SIZE);
+		if (u->regs == NULL || d->segment != 0) {
+			kprintf("iommu: unit at 0x%llx (segment %u) not used: %s\n",
+				(unsigned long long)d->base, d->segment,
+				u->regs == NULL ? "cannot map its registers" : "segment not 0");
+			continue;
+		}
+		vtd_nunits++;
+		if (!unit_up(u))
+			continue;
+		up++;
+		kprintf("iommu: unit %u at 0x%llx version %u.%u: %u-level tables, %u domains, "
+			"cm=%s psi=%s qi=%s ir=%s coherent=%s; translation on, every device denied "
+			"until given a domain\n",
+			u->index, (unsigned long long)u->base,
+			(u->ver >> VTD_VER_MAJOR_SHIFT) & 0xf, u->ver & 0xf, u->levels,
+			u->caps.ndomains, u->caps.cm ? "on" : "off", u->caps.psi ? "yes" : "no",
+			u->caps.qi ? "yes" : "no", u->caps.ir ? "yes" : "no",
+			u->caps.c ? "yes" : "no");
+	}
+	return up;
+}
+
+static void count_fault(uint16_t sid)
+{
+	for (unsigned i = 0; i < VTD_FAULT_SIDS; i++)
+		if (fault_by_sid[i].count == 0 || fault_by_sid[i].sid == sid) {
+			fault_by_sid[i].sid = sid;
+			fault_by_sid[i].count++;
+			return;
+		}
+}
+
+uint64_t vtd_faults_for(uint16_t sid)
+{
+	for (unsigned i = 0; i < VTD_FAULT_SIDS; i++)
+		if (fault_by_sid[i].count != 0 && fault_by_sid[i].sid == sid)
+			return fault_by_sid[i].count;
+	return 0;
+}
+
+unsigned vtd_poll_faults(struct vtd_fault *last)
+{
+	unsigned found = 0;
+	for (unsigned i = 0; i < vtd_nunits; i++) {
+		struct vtd_unit *u = &vtd_units[i];
+		uint64_t fl = spin_lock_class(&u->lock, LOCK_CLASS_IOMMU);
+		uint32_t fsts = vtd_rd32(u, VTD_FSTS);
+		unsigned idx = (fsts >> VTD_FSTS_FRI_SHIFT) & VTD_FSTS_FRI_MASK;
+		/* At most one pass over the recording registers (CAP.NFR). */
+		for (unsigned n = 0; n < u->caps.nfr && (fsts & VTD_FSTS_PPF); n++) {
+			unsigned r = (idx + n) % u->caps.nfr;
+			uint32_t off = (uint32_t)VTD_FRCD(u->caps.fro, r);
+			uint64_t hi = vtd_rd64(u, off + VTD_FRCD_HI_OFF);
+			if (!(hi & VTD_FRCD_HI_F))
+				break;
+			struct vtd_fault f;
+			vtd_fault_decode(vtd_rd64(u, off + VTD_FRCD_LO_OFF), hi, &f);
+			vtd_wr64(u, off + VTD_FRCD_HI_OFF, VTD_FRCD_HI_F); /* RW1C */
+			u->faults++;
+			u->last = f;
+			u->has_last = true;
+			count_fault(f.sid);
+			if (last != NULL)
+				*last = f;
+			found++;
+			if (fault_prints++ < VTD_FAULT_PRINTS)
+				kprintf(
+				    "iommu: fault: %s %02x:%02x.%u %s 0x%llx: %s (reason 0x%x)\n",
+				    f.read ? "read by" : "write by", f.sid >> 8,
+				    (f.sid >> 3) & 0x1f, f.sid & 7, f.read ? "from" : "to",
+				    (unsigned long long)f.addr, vtd_fault_reason_name(f.reason),
+				    f.reason);
+		}
+		if (fsts & VTD_FSTS_PFO)
+			vtd_wr32(u, VTD_FSTS, VTD_FSTS_PFO); /* overflowed: clear it too */
+		spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
+	}
+	return found;
+}

@@ -1,0 +1,84 @@
+/* vtd: the Intel VT-d remapping units (legacy mode): one per DRHD of the DMAR,
+ * translation on with every device denied until it is given a domain, one
+ * domain per device, register-based invalidation waited for, faults recorded.
+ * Page-table, capability, fault and scope logic live in lib/iommu. */
+#ifndef CAPOS_IOMMU_VTD_H
+#define CAPOS_IOMMU_VTD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/iommu/iova.h"
+#include "lib/iommu/vtd_fault.h"
+#include "lib/iommu/vtd_pt.h"
+
+struct vtd_unit;
+
+/* A device's domain: its own page tables and I/O virtual address space. */
+struct vtd_domain {
+	struct vtd_unit *unit;
+	uint16_t did;
+	uint16_t seg;
+	uint8_t bus, devfn;
+	bool attached;
+	struct vtd_pt pt;
+	struct iova_space iova;
+	uint64_t maps, unmaps; /* pages mapped and unmapped over its life */
+};
+
+enum vtd_status {
+	VTD_OK = 0,
+	VTD_E_NONE,    /* no unit translates this device */
+	VTD_E_NOMEM,   /* frames, domain ids or IOVA space ran out */
+	VTD_E_TIMEOUT, /* the unit did not complete a command in time */
+	VTD_E_INVALID, /* bad arguments (unaligned, not mapped, already attached) */
+};
+
+/* vtd_init: brings up every usable unit of the DMAR (reported on COM1): root
+ * table, caches invalidated, fault recording cleared, translation enabled.
+ * From then on a device without a domain cannot DMA. Returns the number of
+ * units translating (0: no IOMMU, or none usable). */
+unsigned vtd_init(void);
+
+/* vtd_active: whether some unit translates DMA. */
+bool vtd_active(void);
+
+/* vtd_covers: whether a unit translates seg:bus:devfn. */
+bool vtd_covers(uint16_t seg, uint8_t bus, uint8_t devfn);
+
+/* vtd_domain_create: a new, unattached domain for seg:bus:devfn whose IOVAs
+ * lie below iova_limit (the device's DMA limit; the tables' width bounds it
+ * too). VTD_E_NONE when no unit translates the device. */
+enum vtd_status vtd_domain_create(uint16_t seg, uint8_t bus, uint8_t devfn, uint64_t iova_limit,
+				  struct vtd_domain **out);
+/* vtd_domain_attach: points the device's context entry at d and invalidates
+ * its context-cache entry (and the domain's IOTLB). */
+enum vtd_status vtd_domain_attach(struct vtd_domain *d);
+/* vtd_domain_detach: clears the device's context entry, then invalidates the
+ * context cache and the domain's IOTLB, waiting for both: when it returns OK
+ * the device reaches nothing. */
+enum vtd_status vtd_domain_detach(struct vtd_domain *d);
+/* vtd_domain_destroy: frees a detached domain's tables and id. */
+void vtd_domain_destroy(struct vtd_domain *d);
+
+/* vtd_map: maps pages frames from pa at iova (perm VTD_PT_READ|VTD_PT_WRITE);
+ * all or nothing. In caching mode the IOTLB is invalidated after. */
+enum vtd_status vtd_map(struct vtd_domain *d, uint64_t iova, uint64_t pa, uint64_t pages,
+			unsigned perm);
+/* vtd_unmap: unmaps them and waits for the IOTLB invalidation to complete:
+ * when it returns OK the device cannot reach those frames any more. */
+enum vtd_status vtd_unmap(struct vtd_domain *d, uint64_t iova, uint64_t pages);
+
+/* vtd_poll_faults: reads, reports (COM1, bounded) and clears every pending
+ * fault record of every unit; returns how many it found. The last one goes
+ * to *last when last is not NULL. */
+unsigned vtd_poll_faults(struct vtd_fault *last);
+
+/* vtd_faults_for: faults recorded so far for requester sid (bus << 8 | devfn). */
+uint64_t vtd_faults_for(uint16_t sid);
+
+/* vtd_print: the `iommu` diagnostics: units, state, domains, invalidations, faults. */
+void vtd_print(void);
+
+#endif

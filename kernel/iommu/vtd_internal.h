@@ -1,0 +1,55 @@
+/* vtd_internal: what vtd.c, vtd_domain.c and vtd_diag.c share. */
+#ifndef CAPOS_IOMMU_VTD_INTERNAL_H
+#define CAPOS_IOMMU_VTD_INTERNAL_H
+
+#include "vtd.h"
+#include "core/spinlock.h"
+#include "hw/vtd.h"
+#include "lib/iommu/vtd_cap.h"
+#include "lib/irq/registry.h"
+
+#define VTD_MAX_UNITS	VTD_UNITS_MAX
+#define VTD_UNITS_MAX	8
+#define VTD_MAX_DOMAINS 64   /* domains alive at once (all units) */
+#define VTD_DID_MAX	1024 /* domain ids used per unit (fewer if CAP.ND says so) */
+#define VTD_FAULT_SIDS	32   /* requesters whose faults are counted apart */
+
+struct vtd_unit {
+	unsigned index;
+	size_t drhd; /* its DRHD in the DMAR */
+	uint16_t seg;
+	uint64_t base;
+	volatile uint8_t *regs;
+	uint32_t ver;
+	struct vtd_caps caps;
+	unsigned levels;
+	bool te; /* translation enabled */
+	uint64_t root_pa;
+	struct vtd_root_entry *root;
+	uint64_t ctx_pa[VTD_ROOT_ENTRIES]; /* context table per bus, 0: none yet */
+	uint8_t did_used[VTD_DID_MAX / 8];
+	spinlock_t lock; /* LOCK_CLASS_IOMMU: tables, ids, commands, fault records */
+	uint64_t inv_context, inv_iotlb, timeouts;
+	uint64_t faults;
+	struct vtd_fault last;
+	bool has_last;
+};
+
+extern struct vtd_unit vtd_units[VTD_MAX_UNITS];
+extern unsigned vtd_nunits;
+extern struct vtd_domain *vtd_domains[VTD_MAX_DOMAINS];
+
+uint32_t vtd_rd32(struct vtd_unit *u, uint32_t off);
+uint64_t vtd_rd64(struct vtd_unit *u, uint32_t off);
+void vtd_wr32(struct vtd_unit *u, uint32_t off, uint32_t v);
+void vtd_wr64(struct vtd_unit *u, uint32_t off, uint64_t v);
+void vtd_flush_cache(struct vtd_unit *u, void *va, size_t len);
+void vtd_write_buffer_flush(struct vtd_unit *u);
+/* vtd_reg_inv_context / vtd_inv_iotlb: register-based invalidation, waited for
+ * (bounded); false on a timeout or a request the unit refused. Lock held. */
+bool vtd_reg_inv_context(struct vtd_unit *u, unsigned gran, uint16_t did, uint16_t sid);
+bool vtd_reg_inv_iotlb(struct vtd_unit *u, unsigned gran, uint16_t did, uint64_t addr, unsigned am);
+/* vtd_unit_for: the translating unit of seg:bus:devfn, or NULL. */
+struct vtd_unit *vtd_unit_for(uint16_t seg, uint8_t bus, uint8_t devfn);
+
+#endif
