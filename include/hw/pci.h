@@ -237,12 +237,25 @@ _Static_assert(sizeof(struct pci_msix_entry) == 16, "MSI-X table entry is 16 byt
 #define PCI_EXP_TYPE_ENDPOINT	 0x0
 #define PCI_EXP_TYPE_LEG_END	 0x1 /* legacy endpoint */
 #define PCI_EXP_TYPE_ROOT_PORT	 0x4
-#define PCI_EXP_TYPE_UPSTREAM	 0x5 /* switch upstream port */
-#define PCI_EXP_TYPE_DOWNSTREAM	 0x6 /* switch downstream port */
-#define PCI_EXP_TYPE_PCI_BRIDGE	 0x7 /* PCIe to PCI/PCI-X bridge */
-#define PCI_EXP_TYPE_PCIE_BRIDGE 0x8 /* PCI/PCI-X to PCIe bridge */
-#define PCI_EXP_TYPE_RC_END	 0x9 /* root complex integrated endpoint */
-#define PCI_EXP_TYPE_RC_EC	 0xa /* root complex event collector */
+#define PCI_EXP_TYPE_UPSTREAM	 0x5	    /* switch upstream port */
+#define PCI_EXP_TYPE_DOWNSTREAM	 0x6	    /* switch downstream port */
+#define PCI_EXP_TYPE_PCI_BRIDGE	 0x7	    /* PCIe to PCI/PCI-X bridge */
+#define PCI_EXP_TYPE_PCIE_BRIDGE 0x8	    /* PCI/PCI-X to PCIe bridge */
+#define PCI_EXP_TYPE_RC_END	 0x9	    /* root complex integrated endpoint */
+#define PCI_EXP_TYPE_RC_EC	 0xa	    /* root complex event collector */
+#define PCI_EXP_DEVCAP		 0x04	    /* 32 bits */
+#define PCI_EXP_DEVCAP_FLR	 0x10000000 /* function-level reset capable (PCIe 6.0 §7.5.3.3) */
+#define PCI_EXP_DEVCTL		 0x08	    /* 16 bits */
+#define PCI_EXP_DEVCTL_BCR_FLR	 0x8000	    /* initiate function-level reset */
+#define PCI_EXP_DEVSTA		 0x0a	    /* 16 bits */
+#define PCI_EXP_DEVSTA_TRPND	 0x0020	    /* transactions pending */
+
+/* Power management capability (PCI PM 1.2 §3.2). */
+#define PCI_PM_PMCSR		   0x04 /* 16 bits */
+#define PCI_PM_PMCSR_STATE_MASK	   0x0003
+#define PCI_PM_PMCSR_D0		   0x0000
+#define PCI_PM_PMCSR_D3HOT	   0x0003
+#define PCI_PM_PMCSR_NO_SOFT_RESET 0x0008
 
 /* Extended capabilities (PCIe 4.0 §7.6.3): a 32-bit header at 0x100 and onwards. A header
  * of 0 at 0x100 means the list is empty. */

@@ -14,10 +14,11 @@ struct diag_group {
 };
 
 static const struct diag_group groups[] = {
-    {diag_cmds_core, &diag_cmds_core_count},   {diag_cmds_mm, &diag_cmds_mm_count},
-    {diag_cmds_acpi, &diag_cmds_acpi_count},   {diag_cmds_pci, &diag_cmds_pci_count},
-    {diag_cmds_cpus, &diag_cmds_cpus_count},   {diag_cmds_irq, &diag_cmds_irq_count},
-    {diag_cmds_iommu, &diag_cmds_iommu_count}, {diag_cmds_dma, &diag_cmds_dma_count},
+    {diag_cmds_core, &diag_cmds_core_count},	   {diag_cmds_mm, &diag_cmds_mm_count},
+    {diag_cmds_acpi, &diag_cmds_acpi_count},	   {diag_cmds_pci, &diag_cmds_pci_count},
+    {diag_cmds_cpus, &diag_cmds_cpus_count},	   {diag_cmds_irq, &diag_cmds_irq_count},
+    {diag_cmds_iommu, &diag_cmds_iommu_count},	   {diag_cmds_dma, &diag_cmds_dma_count},
+    {diag_cmds_devices, &diag_cmds_devices_count},
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

@@ -13,6 +13,8 @@ struct diag_cmd {
 };
 
 /* Commands of each subsystem, defined beside it. */
+extern const struct diag_cmd diag_cmds_devices[];
+extern const size_t diag_cmds_devices_count;
 extern const struct diag_cmd diag_cmds_dma[];
 extern const size_t diag_cmds_dma_count;
 extern const struct diag_cmd diag_cmds_iommu[];

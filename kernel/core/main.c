@@ -17,6 +17,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tlb.h"
 #include "dev/acpi.h"
+#include "dev/devmgr_k.h"
 #include "dev/pci.h"
 #include "iommu/vtd.h"
 #include "irq/irq.h"
@@ -168,6 +169,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
 	irq_init();
 	pci_init();
 	vtd_init();
+	devmgr_init();
 	proc_init();
 
 	uint64_t us = clock_ns() / 1000;

@@ -10,6 +10,8 @@
  * off, domain detached) never lands, and the pool is quarantined until then.
  * Without one: the pool is unconfined, DMA works, and a DMA started before bus
  * mastering is turned off never lands. */
+#include "devctl.h"
+#include "devmgr_k.h"
 #include "dmapool.h"
 #include "pci.h"
 #include "arch/x86_64/clock.h"
@@ -244,7 +246,105 @@ static const char *test_dma(void)
 	return r;
 }
 
+static bool all_zero(uint64_t pa)
+{
+	const uint8_t *b = phys_to_virt(pa);
+	for (unsigned i = 0; i < PAGE_SIZE; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+/* The device manager's claim and ordered teardown on edu: a DMA under way when
+ * the claim is revoked never lands (not even in the scrubbed, freed frames);
+ * every handle of the old claim fails closed, the stale epoch too. */
+static const char *test_devmgr(void)
+{
+	void *va;
+	struct dma_pool *pool;
+	struct dev_handle_ref ref;
+	uint64_t epoch, epoch2;
+	const uint64_t limits[DEV_R_COUNT] = {
+	    [DEV_R_POOL_BYTES] = 2 * PAGE_SIZE, [DEV_R_POOL_PAGES] = 2};
+	edu_fn = pci_find_id(EDU_VENDOR, EDU_DEVICE);
+	if (edu_fn == NULL)
+		return SELFTEST_SKIP "no edu device";
+	struct kdev *d = devmgr_find(edu_fn->seg, edu_fn->bus, edu_fn->dev, edu_fn->fn);
+	if (d == NULL || pci_bar_map(edu_fn, 0, 0, 0x1000, &va) != PCI_MAP_OK)
+		return fail("no record, or edu's BAR0 cannot be mapped");
+	edu = va;
+	if (devmgr_claim(d, limits, DMA_LIMIT, KDEV_ALLOW_UNCONFINED, &epoch) != DEV_OK ||
+	    devmgr_pool(d, PAGE_SIZE, &pool, &ref) != DEV_OK)
+		return fail("claim or pool");
+	struct dma_pool *extra;
+	struct dev_handle_ref extra_ref;
+	if (devmgr_pool(d, 2 * PAGE_SIZE, &extra, &extra_ref) != DEV_E_BUDGET)
+		return fail("a pool beyond the claim's budget was granted");
+	bus_master(true);
+	fill(pool->va, 0x44);
+	if (!edu_dma(pool->iova, XFER, false)) /* edu's buffer holds 0x44... now */
+		return fail("loading edu's buffer");
+	fill(pool->va, 0x66);
+	uint64_t pa = pool->pa;
+	edu_start(pool->iova, XFER, true); /* lands about 100 ms from now, unless stopped */
+	if (devmgr_teardown(d, DEV_T_REVOKE) != DEV_OK)
+		return fail("teardown");
+	bool done = edu_wait();
+	if (!all_zero(pa))
+		return fail("the DMA under way at the revoke landed after the teardown");
+	enum dev_status stale = dev_handle_check(&d->rec, &ref);
+	if (stale != DEV_E_STATE)
+		return fail("a handle of the revoked claim still checks");
+	if (devmgr_claim(d, limits, DMA_LIMIT, KDEV_ALLOW_UNCONFINED, &epoch2) != DEV_OK ||
+	    epoch2 <= epoch || dev_handle_check(&d->rec, &ref) != DEV_E_EPOCH)
+		return fail("re-claim: the epoch did not move on, or the old handle checks");
+	kprintf("selftest devmgr: a DMA under way at the revoke never landed%s; the old handle "
+		"fails (%s, then %s once re-claimed at epoch %llu)\n",
+		done ? "" : " (edu still busy)", dev_status_name(stale),
+		dev_status_name(dev_handle_check(&d->rec, &ref)), (unsigned long long)epoch2);
+	devmgr_teardown(d, DEV_T_RELEASE);
+	pci_bar_unmap(edu_fn, va, 0x1000);
+	return NULL;
+}
+
+/* A teardown with a reset: every function that has a reset method (FLR, or
+ * the PM D3hot->D0 cycle) is claimed and reset through the teardown; it must
+ * come back answering, with the BARs the kernel placed. */
+static const char *test_devreset(void)
+{
+	const struct pci_table *t = pci_devices();
+	const uint64_t limits[DEV_R_COUNT] = {0};
+	unsigned n = 0;
+	for (size_t i = 0; t != NULL && i < t->count; i++) {
+		const struct pci_fn *f = &t->fn[i];
+		struct kdev *d = devmgr_find(f->seg, f->bus, f->dev, f->fn);
+		enum devctl_reset how = devctl_reset_method(f);
+		uint64_t epoch;
+		if (d == NULL || how == DEVCTL_RESET_NONE)
+			continue;
+		uint32_t bar0 = pci_cfg_read32(f, PCI_BAR(0));
+		if (devmgr_claim(d, limits, 0, KDEV_ALLOW_UNCONFINED, &epoch) != DEV_OK ||
+		    devmgr_teardown(d, DEV_T_RESET) != DEV_OK)
+			return fail("claim or teardown");
+		if (d->rec.result[DEV_STEP_RESET] != DEV_SR_OK || d->rec.state != DEV_UNCLAIMED ||
+		    pci_cfg_read16(f, PCI_VENDOR_ID) != f->vendor ||
+		    pci_cfg_read32(f, PCI_BAR(0)) != bar0) {
+			fmt_snprintf(why, sizeof(why), "%02x:%02x.%u did not come back from %s",
+				     f->bus, f->dev, f->fn, devctl_reset_name(how));
+			return why;
+		}
+		kprintf("selftest devreset: %02x:%02x.%u %04x:%04x reset by %s, back with its "
+			"BARs, epoch %llu\n",
+			f->bus, f->dev, f->fn, f->vendor, f->device, devctl_reset_name(how),
+			(unsigned long long)d->rec.epoch);
+		n++;
+	}
+	return n == 0 ? SELFTEST_SKIP "no function with a reset method" : NULL;
+}
+
 const struct selftest selftests_dma[] = {
     {"dma", test_dma},
+    {"devmgr", test_devmgr},
+    {"devreset", test_devreset},
 };
 const size_t selftests_dma_count = sizeof(selftests_dma) / sizeof(selftests_dma[0]);

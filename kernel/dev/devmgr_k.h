@@ -1,0 +1,46 @@
+/* devmgr (kernel glue): one record (lib/dev/devmgr) per PCI endpoint function,
+ * the claim with its DMA policy and domain, DMA pools issued as handles against
+ * the claim's budget, and the one ordered teardown carried out on the
+ * hardware, step by step, each step bounded and reported. */
+#ifndef CAPOS_DEV_DEVMGR_K_H
+#define CAPOS_DEV_DEVMGR_K_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dmapool.h"
+#include "lib/dev/devmgr.h"
+#include "lib/pci/pci_fn.h"
+
+#define KDEV_MAX_POOLS 8
+
+struct kdev {
+	struct dev_record rec;
+	const struct pci_fn *fn;
+	struct vtd_domain *dom; /* NULL: no IOMMU translates (unconfined) */
+	struct dma_pool *pool[KDEV_MAX_POOLS];
+	struct dev_handle_ref pool_ref[KDEV_MAX_POOLS];
+	uint64_t dma_limit;
+};
+
+enum kdev_policy { KDEV_REQUIRE_IOMMU, KDEV_ALLOW_UNCONFINED };
+
+/* devmgr_init: a record for every endpoint function of the PCI table. */
+void devmgr_init(void);
+/* devmgr_find: the record of seg:bus:dev.fn, or NULL. */
+struct kdev *devmgr_find(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn);
+
+/* devmgr_claim: claims d with limits[DEV_R_COUNT]; where an IOMMU translates
+ * the device it gets its own domain (DMA below dma_limit), else the claim is
+ * unconfined, refused (DEV_E_STATE) under KDEV_REQUIRE_IOMMU. */
+enum dev_status devmgr_claim(struct kdev *d, const uint64_t limits[DEV_R_COUNT], uint64_t dma_limit,
+			     enum kdev_policy policy, uint64_t *epoch);
+/* devmgr_pool: a DMA pool of bytes under the claim (charged to its budget);
+ * *ref names it. */
+enum dev_status devmgr_pool(struct kdev *d, uint64_t bytes, struct dma_pool **pool,
+			    struct dev_handle_ref *ref);
+/* devmgr_teardown: the ordered teardown for trigger why, every step carried
+ * out and printed (`devmgr: 00:03.0 busmaster-off ok ...`). */
+enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why);
+
+#endif
