@@ -226,6 +226,59 @@ static bool unit_up(struct vtd_unit *u)
 	return true;
 }
 
+/* The fault event (VT-d §7.3): an MSI the unit writes from FEADDR/FEDATA,
+ * masked by FECTL.IM; a source of its own in the interrupt registry. */
+static void fe_mask(void *ctx, bool masked)
+{
+	struct vtd_unit *u = ctx;
+	vtd_wr32(u, VTD_FECTL, masked ? VTD_FECTL_IM : 0);
+}
+
+static void fe_program(void *ctx, uint64_t addr, uint32_t data)
+{
+	struct vtd_unit *u = ctx;
+	vtd_wr32(u, VTD_FEDATA, data);
+	vtd_wr32(u, VTD_FEADDR, (uint32_t)addr);
+	vtd_wr32(u, VTD_FEUADDR, (uint32_t)(addr >> 32));
+}
+
+static const struct irq_msg_ops fe_ops = {fe_mask, fe_program};
+
+static void on_fault_event(void *ctx)
+{
+	struct vtd_unit *u = ctx;
+	u->fault_irqs++;
+	vtd_poll_faults(NULL);
+}
+
+static void route_fault_event(struct vtd_unit *u)
+{
+	if (irq_route_iommu(u->index, 0, &fe_ops, u, on_fault_event, u, &u->irq) != IRQ_OK ||
+	    irq_enable(u->irq) != IRQ_OK) {
+		kprintf("iommu: unit %u: fault event not routed; faults are polled\n", u->index);
+		return;
+	}
+	u->irq_routed = true;
+}
+
+bool vtd_last_fault(struct vtd_fault *out, uint64_t *count, uint64_t *irqs)
+{
+	bool any = false;
+	*count = *irqs = 0;
+	for (unsigned i = 0; i < vtd_nunits; i++) {
+		struct vtd_unit *u = &vtd_units[i];
+		uint64_t fl = spin_lock_class(&u->lock, LOCK_CLASS_IOMMU);
+		if (u->has_last) {
+			*out = u->last;
+			any = true;
+		}
+		*count += u->faults;
+		*irqs += u->fault_irqs;
+		spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
+	}
+	return any;
+}
+
 unsigned vtd_init(void)
 {
 	const struct acpi_info *ai = acpi_get();
@@ -251,6 +304,7 @@ unsigned vtd_init(void)
 		if (!unit_up(u))
 			continue;
 		up++;
+		route_fault_event(u);
 		kprintf("iommu: unit %u at 0x%llx version %u.%u: %u-level tables, %u domains, "
 			"cm=%s psi=%s qi=%s ir=%s coherent=%s; translation on, every device denied "
 			"until given a domain\n",

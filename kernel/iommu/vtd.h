@@ -75,6 +75,10 @@ enum vtd_status vtd_unmap(struct vtd_domain *d, uint64_t iova, uint64_t pages);
  * to *last when last is not NULL. */
 unsigned vtd_poll_faults(struct vtd_fault *last);
 
+/* vtd_last_fault: the most recent fault of any unit (false: none yet), with
+ * the total of faults recorded and of fault event interrupts taken. */
+bool vtd_last_fault(struct vtd_fault *out, uint64_t *count, uint64_t *irqs);
+
 /* vtd_faults_for: faults recorded so far for requester sid (bus << 8 | devfn). */
 uint64_t vtd_faults_for(uint16_t sid);
 

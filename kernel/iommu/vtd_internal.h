@@ -6,6 +6,7 @@
 #include "core/spinlock.h"
 #include "hw/vtd.h"
 #include "lib/iommu/vtd_cap.h"
+#include "irq/irq.h"
 #include "lib/irq/registry.h"
 
 #define VTD_MAX_UNITS	VTD_UNITS_MAX
@@ -33,6 +34,9 @@ struct vtd_unit {
 	uint64_t faults;
 	struct vtd_fault last;
 	bool has_last;
+	bool irq_routed; /* the fault event is a source in the interrupt registry */
+	struct irq_handle irq;
+	volatile uint64_t fault_irqs;
 };
 
 extern struct vtd_unit vtd_units[VTD_MAX_UNITS];

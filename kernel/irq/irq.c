@@ -22,6 +22,8 @@ struct irq_hw {
 	uint32_t pin;
 	const struct pci_fn *pci;
 	struct msix_table *msix;
+	const struct irq_msg_ops *msg; /* IRQ_KIND_IOMMU: the unit's own message registers */
+	void *msg_ctx;
 	volatile uint32_t running; /* CPUs inside the callback now */
 };
 
@@ -124,7 +126,7 @@ enum irq_status irq_route_isa(unsigned isa_irq, unsigned cpu, irq_notify_fn fn, 
 		struct ioapic_route r = {vector, apic_of(cpu), isa.trigger, isa.polarity, true};
 		uint64_t entry;
 		ioapic_redir_encode(&r, &entry);
-		hw[out->id] = (struct irq_hw){fn, ctx, ioapic, pin, NULL, NULL, 0};
+		hw[out->id] = (struct irq_hw){fn, ctx, ioapic, pin, NULL, NULL, NULL, NULL, 0};
 		ioapic_write_entry((unsigned)gsimap.ioapic[ioapic].madt_index, pin, entry);
 	}
 	routes_lock_drop(fl);
@@ -147,7 +149,7 @@ enum irq_status irq_route_msi(const struct pci_fn *f, unsigned cpu, irq_notify_f
 	enum irq_status st =
 	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
 	if (st == IRQ_OK) {
-		hw[out->id] = (struct irq_hw){fn, ctx, 0, 0, f, NULL, 0};
+		hw[out->id] = (struct irq_hw){fn, ctx, 0, 0, f, NULL, NULL, NULL, 0};
 		/* Masked: the per-vector mask when there is one, else MSI stays off. */
 		if (msi_enable(f, apic_of(cpu), vector) != MSI_OK)
 			st = IRQ_ERR_INVALID;
@@ -175,9 +177,31 @@ enum irq_status irq_route_msix(struct msix_table *t, unsigned index, unsigned cp
 	enum irq_status st =
 	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
 	if (st == IRQ_OK) {
-		hw[out->id] = (struct irq_hw){fn, ctx, 0, index, f, t, 0};
+		hw[out->id] = (struct irq_hw){fn, ctx, 0, index, f, t, NULL, NULL, 0};
 		if (msix_program(t, index, apic_of(cpu), vector) != MSI_OK)
 			st = IRQ_ERR_INVALID;
+	}
+	routes_lock_drop(fl);
+	if (st != IRQ_OK && out->gen != 0)
+		irq_release(*out);
+	return st;
+}
+
+enum irq_status irq_route_iommu(unsigned unit, unsigned cpu, const struct irq_msg_ops *ops,
+				void *ops_ctx, irq_notify_fn fn, void *ctx, struct irq_handle *out)
+{
+	uint8_t vector;
+	uint64_t addr;
+	uint32_t data;
+	struct irq_source src = {.kind = IRQ_KIND_IOMMU, .index = (uint16_t)unit};
+	uint64_t fl = routes_lock_take();
+	enum irq_status st =
+	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
+	if (st == IRQ_OK &&
+	    (st = msi_compose(apic_of(cpu), vector, false, &addr, &data)) == IRQ_OK) {
+		hw[out->id] = (struct irq_hw){fn, ctx, 0, 0, NULL, NULL, ops, ops_ctx, 0};
+		ops->mask(ops_ctx, true);
+		ops->program(ops_ctx, addr, data);
 	}
 	routes_lock_drop(fl);
 	if (st != IRQ_OK && out->gen != 0)
@@ -206,6 +230,9 @@ static void hw_mask(const struct irq_entry *e, struct irq_hw *h, bool masked)
 		msix_set_masked(h->msix, h->pin, masked);
 		if (!masked)
 			msix_function_mask(h->msix, false);
+		break;
+	case IRQ_KIND_IOMMU:
+		h->msg->mask(h->msg_ctx, masked);
 		break;
 	}
 }

@@ -29,6 +29,16 @@ enum irq_status irq_route_isa(unsigned isa_irq, unsigned cpu, irq_notify_fn fn, 
  * enable off, or the per-vector mask set when the function has one). */
 enum irq_status irq_route_msi(const struct pci_fn *f, unsigned cpu, irq_notify_fn fn, void *ctx,
 			      struct irq_handle *out);
+/* An MSI-like source that is not a PCI function's (an IOMMU unit's fault event):
+ * how to mask it and where to write its message (the kernel composes both). */
+struct irq_msg_ops {
+	void (*mask)(void *ctx, bool masked);
+	void (*program)(void *ctx, uint64_t addr, uint32_t data);
+};
+/* irq_route_iommu: IOMMU unit `unit`'s fault event to cpu; left masked. */
+enum irq_status irq_route_iommu(unsigned unit, unsigned cpu, const struct irq_msg_ops *ops,
+				void *ops_ctx, irq_notify_fn fn, void *ctx, struct irq_handle *out);
+
 /* irq_route_msix: entry `index` of an opened MSI-X table to cpu; left masked. */
 enum irq_status irq_route_msix(struct msix_table *t, unsigned index, unsigned cpu, irq_notify_fn fn,
 			       void *ctx, struct irq_handle *out);

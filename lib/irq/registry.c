@@ -28,6 +28,11 @@ static enum irq_status decode_source(const struct irq_source *src, struct irq_so
 		if (src->index >= IRQ_MSIX_MAX_INDEX)
 			return IRQ_ERR_INVALID;
 		break;
+	case IRQ_KIND_IOMMU:
+		if (src->index >= IRQ_IOMMU_MAX_UNITS)
+			return IRQ_ERR_INVALID;
+		out->index = src->index;
+		return IRQ_OK;
 	default:
 		return IRQ_ERR_INVALID;
 	}
@@ -224,6 +229,8 @@ static const char *kind_name(enum irq_kind k)
 		return "msi";
 	case IRQ_KIND_MSIX:
 		return "msix";
+	case IRQ_KIND_IOMMU:
+		return "iommu-fault";
 	}
 	return "?";
 }
@@ -257,6 +264,8 @@ size_t irq_registry_format(const struct irq_registry *r, uint32_t id, char *buf,
 	char src[32];
 	if (s->kind == IRQ_KIND_IOAPIC)
 		fmt_snprintf(src, sizeof(src), "gsi %u", s->gsi);
+	else if (s->kind == IRQ_KIND_IOMMU)
+		fmt_snprintf(src, sizeof(src), "unit %u", s->index);
 	else
 		fmt_snprintf(src, sizeof(src), "%04x:%02x:%02x.%x#%u", s->seg, s->bus, s->dev,
 			     s->fn, s->index);

@@ -44,7 +44,10 @@ enum irq_kind {
 	IRQ_KIND_IOAPIC = 0,
 	IRQ_KIND_MSI,
 	IRQ_KIND_MSIX,
+	IRQ_KIND_IOMMU, /* an IOMMU unit's fault event (index: the unit), an MSI of its own */
 };
+
+#define IRQ_IOMMU_MAX_UNITS 16u
 
 enum irq_state {
 	IRQ_STATE_FREE = 0,
@@ -54,8 +57,9 @@ enum irq_state {
 	IRQ_STATE_RELEASED,
 };
 
-/* What raises the interrupt: a GSI (IOAPIC), or a PCI function and the vector's index
- * in its MSI block or MSI-X table. Fields of the other kind are ignored (stored as 0). */
+/* What raises the interrupt: a GSI (IOAPIC), a PCI function and the vector's index
+ * in its MSI block or MSI-X table, or an IOMMU unit (index). Fields a kind does not use
+ * are ignored (stored as 0). */
 struct irq_source {
 	enum irq_kind kind;
 	uint32_t gsi;

@@ -461,6 +461,29 @@ static void collect(void *ctx, const char *line)
 	strcpy(l->line[l->n++], line);
 }
 
+/* An IOMMU unit's fault event: its own kind, keyed by the unit, edge-triggered
+ * like any message; a unit index beyond the bound and level routes are refused. */
+static void test_iommu_source(void **state)
+{
+	char buf[IRQ_LINE_MAX];
+	struct irq_route msg = {0, 0x41, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH};
+	struct irq_route lvl = {0, 0x42, IRQ_TRIGGER_LEVEL, IRQ_POLARITY_HIGH};
+	struct irq_source s = {.kind = IRQ_KIND_IOMMU, .index = 1, .bus = 7, .gsi = 9};
+	struct irq_source bad = {.kind = IRQ_KIND_IOMMU, .index = IRQ_IOMMU_MAX_UNITS};
+	struct irq_handle h, x;
+	(void)state;
+	assert_int_equal(irq_registry_reserve(&reg, &bad, NULL, &x), IRQ_ERR_INVALID);
+	assert_int_equal(irq_registry_reserve(&reg, &s, NULL, &h), IRQ_OK);
+	assert_int_equal(irq_registry_route(&reg, h, &lvl), IRQ_ERR_INVALID);
+	assert_int_equal(irq_registry_route(&reg, h, &msg), IRQ_OK);
+	irq_registry_format(&reg, h.id, buf, sizeof(buf));
+	/* The fields the kind does not use were not kept. */
+	assert_string_equal(buf, "irq id=0 gen=1 kind=iommu-fault src=unit 1 vector=0x41 cpu=0 "
+				 "trig=edge pol=high state=routed-masked count=0");
+	/* The same unit twice is one source: refused as busy. */
+	assert_int_equal(irq_registry_reserve(&reg, &s, NULL, &x), IRQ_ERR_BUSY);
+}
+
 static void test_emit_all(void **state)
 {
 	struct lines out = {0};
@@ -509,6 +532,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_generation_exhausted, setup),
 	    cmocka_unit_test_setup(test_dispatch, setup),
 	    cmocka_unit_test_setup(test_format, setup),
+	    cmocka_unit_test_setup(test_iommu_source, setup),
 	    cmocka_unit_test_setup(test_emit_all, setup),
 	    cmocka_unit_test_setup(test_lockorder, setup),
 	};
