@@ -52,7 +52,7 @@ FORMAT_SRCS = $(shell git ls-files -co --exclude-standard -- '*.c' '*.h' 2>/dev/
 .SECONDEXPANSION:
 
 .PHONY: all kernel iso run debug test deps check-format format host-tests smoke \
-	bench-boot bench-irq bench-ring run-smoke run-hostile fuzz clean generated-code generated-code-check
+	bench-boot bench-irq bench-ring bench-dma run-smoke run-hostile fuzz clean generated-code generated-code-check
 all: kernel
 
 deps:
@@ -167,6 +167,9 @@ run-smoke: deps kernel
 # spawn/kill stress, and the flags/FPU boundary checks, on 1, 2 and 4 CPUs.
 run-hostile: deps kernel
 	@for f in hostile stress rflags-fpu; do python3 tools/smoke.py --filter $$f --plain || exit 1; done
+
+bench-dma: deps kernel
+	@python3 tools/bench_dma.py
 
 bench-irq: deps kernel
 	@python3 tools/bench_irq.py
