@@ -101,8 +101,66 @@ void vtd_write_buffer_flush(struct vtd_unit *u)
 		u->timeouts++;
 }
 
-bool vtd_reg_inv_context(struct vtd_unit *u, unsigned gran, uint16_t did, uint16_t sid)
+#define VTD_IQ_ENTRIES (VTD_PAGE_SIZE / sizeof(struct vtd_inv_desc))
+
+/* Queues d and a fenced wait descriptor after it, and waits (bounded) for the
+ * unit to write the wait's status: then d is done (VT-d §6.5.2.9). */
+static bool qi_submit(struct vtd_unit *u, struct vtd_inv_desc d)
 {
+	uint32_t seq = ++u->status_seq;
+	uint32_t t = u->iq_tail, w = (t + 1) % VTD_IQ_ENTRIES;
+	u->iq[t] = d;
+	u->iq[w] = vtd_inv_wait(u->status_pa, seq);
+	vtd_flush_cache(u, &u->iq[t], sizeof(d));
+	vtd_flush_cache(u, &u->iq[w], sizeof(d));
+	u->iq_tail = (w + 1) % VTD_IQ_ENTRIES;
+	vtd_wr64(u, VTD_IQT, (uint64_t)u->iq_tail << 4);
+	uint64_t end = clock_ns() + (uint64_t)VTD_WAIT_US * 1000;
+	while (__atomic_load_n(u->status, __ATOMIC_ACQUIRE) != seq) {
+		if (vtd_rd32(u, VTD_FSTS) & VTD_FSTS_IQE) {
+			vtd_wr32(u, VTD_FSTS, VTD_FSTS_IQE); /* reported; the queue moves on */
+			kprintf("iommu: unit %u: invalidation queue error\n", u->index);
+			return false;
+		}
+		if (clock_ns() > end) {
+			u->timeouts++;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Queued invalidation (needed for interrupt remapping): the queue, its status
+ * word, then QIE. From here on every invalidation goes through the queue. */
+static bool qi_enable(struct vtd_unit *u)
+{
+	uint64_t spa;
+	if (!frame_alloc(&u->iq_pa))
+		return false;
+	if (!frame_alloc(&spa)) {
+		frame_free(u->iq_pa);
+		return false;
+	}
+	u->iq = phys_to_virt(u->iq_pa);
+	u->status_pa = spa;
+	u->status = phys_to_virt(spa);
+	u->iq_tail = 0;
+	vtd_wr64(u, VTD_IQT, 0);
+	vtd_wr64(u, VTD_IQA, u->iq_pa); /* 128-bit descriptors, one page (QS 0) */
+	if (!gcmd(u, VTD_GCMD_QIE, VTD_GSTS_QIES, true)) {
+		kprintf("iommu: unit %u: queued invalidation does not turn on\n", u->index);
+		return false;
+	}
+	u->qi = true;
+	return true;
+}
+
+bool vtd_inv_ctx(struct vtd_unit *u, unsigned gran, uint16_t did, uint16_t sid)
+{
+	if (u->qi) {
+		u->inv_context++;
+		return qi_submit(u, vtd_inv_cc(gran, did, sid, 0));
+	}
 	vtd_wr64(u, VTD_CCMD, vtd_ccmd(gran, did, sid, 0));
 	u->inv_context++;
 	if (!wait64_clear(u, VTD_CCMD, VTD_CCMD_ICC)) {
@@ -112,11 +170,15 @@ bool vtd_reg_inv_context(struct vtd_unit *u, unsigned gran, uint16_t did, uint16
 	return true;
 }
 
-bool vtd_reg_inv_iotlb(struct vtd_unit *u, unsigned gran, uint16_t did, uint64_t addr, unsigned am)
+bool vtd_inv_tlb(struct vtd_unit *u, unsigned gran, uint16_t did, uint64_t addr, unsigned am)
 {
 	bool drain = u->caps.drd && u->caps.dwd;
 	if (gran == VTD_INV_PAGE && !u->caps.psi)
 		gran = VTD_INV_DOMAIN; /* page-selective is optional (CAP.PSI) */
+	if (u->qi) {
+		u->inv_iotlb++;
+		return qi_submit(u, vtd_inv_iotlb(gran, did, addr, am, false, drain));
+	}
 	if (gran == VTD_INV_PAGE)
 		vtd_wr64(u, u->caps.iro + VTD_IOTLB_IVA_OFF, vtd_iva(addr, am, false));
 	vtd_wr64(u, u->caps.iro + VTD_IOTLB_CMD_OFF, vtd_iotlb_cmd(gran, did, drain));
@@ -211,12 +273,13 @@ static bool unit_up(struct vtd_unit *u)
 	vtd_flush_cache(u, u->root, VTD_PAGE_SIZE);
 	vtd_wr64(u, VTD_RTADDR, u->root_pa); /* TTM 0: legacy mode */
 	if (!gcmd_oneshot(u, VTD_GCMD_SRTP, VTD_GSTS_RTPS, true) ||
-	    !vtd_reg_inv_context(u, VTD_INV_GLOBAL, 0, 0) ||
-	    !vtd_reg_inv_iotlb(u, VTD_INV_GLOBAL, 0, 0, 0)) {
+	    !vtd_inv_ctx(u, VTD_INV_GLOBAL, 0, 0) || !vtd_inv_tlb(u, VTD_INV_GLOBAL, 0, 0, 0)) {
 		kprintf("iommu: unit %u: root table or invalidation timed out\n", u->index);
 		return false;
 	}
 	vtd_write_buffer_flush(u);
+	if (u->caps.qi && !qi_enable(u))
+		return false;
 	vtd_poll_faults(NULL); /* whatever firmware left */
 	if (!gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, true)) {
 		kprintf("iommu: unit %u: translation does not turn on\n", u->index);
@@ -305,14 +368,14 @@ unsigned vtd_init(void)
 			continue;
 		up++;
 		route_fault_event(u);
-		kprintf("iommu: unit %u at 0x%llx version %u.%u: %u-level tables, %u domains, "
-			"cm=%s psi=%s qi=%s ir=%s coherent=%s; translation on, every device denied "
-			"until given a domain\n",
-			u->index, (unsigned long long)u->base,
-			(u->ver >> VTD_VER_MAJOR_SHIFT) & 0xf, u->ver & 0xf, u->levels,
-			u->caps.ndomains, u->caps.cm ? "on" : "off", u->caps.psi ? "yes" : "no",
-			u->caps.qi ? "yes" : "no", u->caps.ir ? "yes" : "no",
-			u->caps.c ? "yes" : "no");
+		kprintf(
+		    "iommu: unit %u at 0x%llx version %u.%u: %u-level tables, %u domains, "
+		    "cm=%s psi=%s invalidation=%s ir=%s coherent=%s; translation on, every device "
+		    "denied until given a domain\n",
+		    u->index, (unsigned long long)u->base, (u->ver >> VTD_VER_MAJOR_SHIFT) & 0xf,
+		    u->ver & 0xf, u->levels, u->caps.ndomains, u->caps.cm ? "on" : "off",
+		    u->caps.psi ? "yes" : "no", u->qi ? "queued" : "registers",
+		    u->caps.ir ? "yes" : "no", u->caps.c ? "yes" : "no");
 	}
 	return up;
 }

@@ -13,12 +13,13 @@ void vtd_print(void)
 	}
 	for (unsigned i = 0; i < vtd_nunits; i++) {
 		struct vtd_unit *u = &vtd_units[i];
-		kprintf("iommu unit %u base=0x%llx version=%u.%u levels=%u domains=%u cm=%s qi=%s "
+		kprintf("iommu unit %u base=0x%llx version=%u.%u levels=%u domains=%u cm=%s "
+			"invalidation=%s "
 			"ir=%s translation=%s remapping=off inv-context=%llu inv-iotlb=%llu "
 			"timeouts=%llu faults=%llu fault-irqs=%llu\n",
 			u->index, (unsigned long long)u->base,
 			(u->ver >> VTD_VER_MAJOR_SHIFT) & 0xf, u->ver & 0xf, u->levels,
-			u->caps.ndomains, u->caps.cm ? "on" : "off", u->caps.qi ? "yes" : "no",
+			u->caps.ndomains, u->caps.cm ? "on" : "off", u->qi ? "queued" : "registers",
 			u->caps.ir ? "yes" : "no", u->te ? "on" : "off",
 			(unsigned long long)u->inv_context, (unsigned long long)u->inv_iotlb,
 			(unsigned long long)u->timeouts, (unsigned long long)u->faults,

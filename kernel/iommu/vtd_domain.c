@@ -125,8 +125,8 @@ enum vtd_status vtd_domain_attach(struct vtd_domain *d)
 	vtd_write_buffer_flush(u);
 	/* A not-present entry may be cached in caching mode (VT-d §6.1): the
 	 * device's context entry and the domain's IOTLB are invalidated always. */
-	if (!vtd_reg_inv_context(u, VTD_INV_DEVICE, d->did, vtd_sid(d->bus, d->devfn)) ||
-	    !vtd_reg_inv_iotlb(u, VTD_INV_DOMAIN, d->did, 0, 0))
+	if (!vtd_inv_ctx(u, VTD_INV_DEVICE, d->did, vtd_sid(d->bus, d->devfn)) ||
+	    !vtd_inv_tlb(u, VTD_INV_DOMAIN, d->did, 0, 0))
 		st = VTD_E_TIMEOUT;
 	d->attached = true;
 out:
@@ -149,8 +149,8 @@ enum vtd_status vtd_domain_detach(struct vtd_domain *d)
 	vtd_flush_cache(u, c, sizeof(*c));
 	vtd_write_buffer_flush(u);
 	/* VT-d §6.5.3.3: context cache, then the domain's IOTLB, both waited for. */
-	if (!vtd_reg_inv_context(u, VTD_INV_DEVICE, d->did, vtd_sid(d->bus, d->devfn)) ||
-	    !vtd_reg_inv_iotlb(u, VTD_INV_DOMAIN, d->did, 0, 0))
+	if (!vtd_inv_ctx(u, VTD_INV_DEVICE, d->did, vtd_sid(d->bus, d->devfn)) ||
+	    !vtd_inv_tlb(u, VTD_INV_DOMAIN, d->did, 0, 0))
 		st = VTD_E_TIMEOUT;
 	d->attached = false;
 out:
@@ -178,8 +178,8 @@ void vtd_domain_destroy(struct vtd_domain *d)
 static bool inv_range(struct vtd_unit *u, struct vtd_domain *d, uint64_t iova, uint64_t pages)
 {
 	if (pages == 1)
-		return vtd_reg_inv_iotlb(u, VTD_INV_PAGE, d->did, iova, 0);
-	return vtd_reg_inv_iotlb(u, VTD_INV_DOMAIN, d->did, 0, 0);
+		return vtd_inv_tlb(u, VTD_INV_PAGE, d->did, iova, 0);
+	return vtd_inv_tlb(u, VTD_INV_DOMAIN, d->did, 0, 0);
 }
 
 enum vtd_status vtd_map(struct vtd_domain *d, uint64_t iova, uint64_t pa, uint64_t pages,

@@ -34,6 +34,11 @@ struct vtd_unit {
 	uint64_t faults;
 	struct vtd_fault last;
 	bool has_last;
+	bool qi; /* queued invalidation on: the command registers are not used any more */
+	struct vtd_inv_desc *iq;
+	uint64_t iq_pa, status_pa;
+	volatile uint32_t *status;
+	uint32_t iq_tail, status_seq;
 	bool irq_routed; /* the fault event is a source in the interrupt registry */
 	struct irq_handle irq;
 	volatile uint64_t fault_irqs;
@@ -49,10 +54,11 @@ void vtd_wr32(struct vtd_unit *u, uint32_t off, uint32_t v);
 void vtd_wr64(struct vtd_unit *u, uint32_t off, uint64_t v);
 void vtd_flush_cache(struct vtd_unit *u, void *va, size_t len);
 void vtd_write_buffer_flush(struct vtd_unit *u);
-/* vtd_reg_inv_context / vtd_inv_iotlb: register-based invalidation, waited for
- * (bounded); false on a timeout or a request the unit refused. Lock held. */
-bool vtd_reg_inv_context(struct vtd_unit *u, unsigned gran, uint16_t did, uint16_t sid);
-bool vtd_reg_inv_iotlb(struct vtd_unit *u, unsigned gran, uint16_t did, uint64_t addr, unsigned am);
+/* vtd_inv_ctx / vtd_inv_tlb: a context-cache or IOTLB invalidation, queued
+ * (when QI is on) or through the command registers, waited for (bounded);
+ * false on a timeout, a queue error or a request the unit refused. Lock held. */
+bool vtd_inv_ctx(struct vtd_unit *u, unsigned gran, uint16_t did, uint16_t sid);
+bool vtd_inv_tlb(struct vtd_unit *u, unsigned gran, uint16_t did, uint64_t addr, unsigned am);
 /* vtd_unit_for: the translating unit of seg:bus:devfn, or NULL. */
 struct vtd_unit *vtd_unit_for(uint16_t seg, uint8_t bus, uint8_t devfn);
 
