@@ -104,6 +104,28 @@ static void complete_locked(struct ep_call *c, int32_t status)
 	set_state(c, EP_DONE);
 }
 
+/* The caller is gone (killed): the server only frees the slot later, so the
+ * buffers go now, charged to nobody otherwise. Lock held. */
+static void abandon_locked(struct ep_call *c)
+{
+	kfree(c->params);
+	kfree(c->reply);
+	c->params = c->reply = NULL;
+	c->reply_cap = 0;
+	c->caller = NULL;
+	set_state(c, EP_ABANDONED);
+}
+
+/* A server is done taking or returning the call: it is received again, or
+ * abandoned if its caller was killed meanwhile. Lock held. */
+static void settle_locked(struct ep_call *c)
+{
+	if (c->abandon)
+		abandon_locked(c);
+	else
+		set_state(c, EP_RECEIVED);
+}
+
 static void wake_caller(struct ep_call *c)
 {
 	proc_wake_all(&c->waiter);
@@ -248,14 +270,7 @@ static enum capos_status client_finish(struct endpoint *e, struct ep_call *slot,
 		break;
 	case EP_RECEIVED: /* killed while a server holds it: abandon it */
 	case EP_ABANDONED:
-		/* The server only frees the slot now: its buffers go at once,
-		 * charged to nobody otherwise. */
-		slot->caller = NULL;
-		kfree(slot->params);
-		kfree(slot->reply);
-		slot->params = slot->reply = NULL;
-		slot->reply_cap = 0;
-		set_state(slot, EP_ABANDONED);
+		abandon_locked(slot);
 		st = CAPOS_E_INVOKE;
 		break;
 	default: /* EP_DONE */
@@ -446,13 +461,7 @@ enum capos_status endpoint_recv(struct proc *p, struct endpoint *e, const struct
 	if (st == CAPOS_OK) {
 		kfree(call->params); /* delivered: nobody reads it again */
 		call->params = NULL;
-		set_state(call, call->abandon ? EP_ABANDONED : EP_RECEIVED);
-		if (call->abandon) {
-			kfree(call->reply);
-			call->reply = NULL;
-			call->reply_cap = 0;
-			call->caller = NULL;
-		}
+		settle_locked(call);
 	} else
 		complete_locked(call, CAPOS_E_INVOKE); /* this server could not take it */
 	ep_unlock(e, fl);
@@ -538,13 +547,7 @@ enum capos_status endpoint_return(struct proc *p, const struct ring_req *q)
 		/* Until the reply is complete the call stays received: RETURN it
 		 * again (or exit). */
 		fl = ep_lock(e);
-		set_state(call, call->abandon ? EP_ABANDONED : EP_RECEIVED);
-		if (call->abandon) {
-			kfree(call->reply);
-			call->reply = NULL;
-			call->reply_cap = 0;
-			call->caller = NULL;
-		}
+		settle_locked(call);
 		ep_unlock(e, fl);
 		wake_caller(call);
 		return st;

@@ -27,66 +27,8 @@ isr_\v:
 	.endif
 .endm
 
-.set i, 0
-.rept 256
-	ISR %i
-	.set i, i + 1
-.endr
-
-isr_common:
-	/* From user mode (CS RPL 3, at 24(%rsp) above vector and error code): take
-	 * the kernel's GS base. */
-	testb $3, 24(%rsp)
-	jz 1f
-	swapgs
-1:	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
-	/* Clean flags for the kernel whatever was interrupted: the gate cleared
-	 * IF, TF and NT, but not AC (which would switch SMAP off) nor DF (SDM 3A
-	 * §6.12.1.3). IRETQ restores the interrupted flags. */
-	pushq $2
-	popfq
-	movq %rsp, %rdi
-	/* Align the stack for the C ABI; the frame pointer chain stays intact. */
-	movq %rsp, %rbx
-	andq $-16, %rsp
-	call trap_dispatch
-	movq %rbx, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	addq $16, %rsp /* vector and error code */
-	testb $3, 8(%rsp)
-	jz 2f
-	swapgs
-2:	iretq
-
-isr_paranoid:
+/* The general registers, in struct trap_frame's order. */
+.macro PUSH_REGS
 	pushq %rax
 	pushq %rbx
 	pushq %rcx
@@ -102,6 +44,58 @@ isr_paranoid:
 	pushq %r13
 	pushq %r14
 	pushq %r15
+.endm
+.macro POP_REGS
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+.endm
+
+.set i, 0
+.rept 256
+	ISR %i
+	.set i, i + 1
+.endr
+
+isr_common:
+	/* From user mode (CS RPL 3, at 24(%rsp) above vector and error code): take
+	 * the kernel's GS base. */
+	testb $3, 24(%rsp)
+	jz 1f
+	swapgs
+1:	PUSH_REGS
+	/* Clean flags for the kernel whatever was interrupted: the gate cleared
+	 * IF, TF and NT, but not AC (which would switch SMAP off) nor DF (SDM 3A
+	 * §6.12.1.3). IRETQ restores the interrupted flags. */
+	pushq $2
+	popfq
+	movq %rsp, %rdi
+	/* Align the stack for the C ABI; the frame pointer chain stays intact. */
+	movq %rsp, %rbx
+	andq $-16, %rsp
+	call trap_dispatch
+	movq %rbx, %rsp
+	POP_REGS
+	addq $16, %rsp /* vector and error code */
+	testb $3, 8(%rsp)
+	jz 2f
+	swapgs
+2:	iretq
+
+isr_paranoid:
+	PUSH_REGS
 	pushq $2
 	popfq
 	/* IA32_GS_BASE: an upper-half (negative) base is the kernel's. */
@@ -120,21 +114,7 @@ isr_paranoid:
 	testl %r12d, %r12d
 	jz 2f
 	swapgs
-2:	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+2:	POP_REGS
 	addq $16, %rsp /* vector and error code */
 	iretq
 
