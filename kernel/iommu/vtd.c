@@ -208,14 +208,14 @@ static uint8_t table_subordinate_bus(void *ctx, uint8_t bus, uint8_t dev, uint8_
 	return f != NULL && (f->flags & PCI_FN_BRIDGE) ? f->sub_bus : 0;
 }
 
-static const struct vtd_bridge_ops bridge_ops = {table_secondary_bus, table_subordinate_bus, NULL};
+const struct vtd_bridge_ops vtd_bridge_ops = {table_secondary_bus, table_subordinate_bus, NULL};
 
 struct vtd_unit *vtd_unit_for(uint16_t seg, uint8_t bus, uint8_t devfn)
 {
 	const struct acpi_info *ai = acpi_get();
 	size_t idx;
 	if (ai == NULL || !ai->has_dmar ||
-	    vtd_drhd_find(&ai->dmar, seg, &bridge_ops, bus, devfn, &idx) != VTD_SCOPE_OK)
+	    vtd_drhd_find(&ai->dmar, seg, &vtd_bridge_ops, bus, devfn, &idx) != VTD_SCOPE_OK)
 		return NULL;
 	for (unsigned i = 0; i < vtd_nunits; i++)
 		if (vtd_units[i].drhd == idx && vtd_units[i].te)

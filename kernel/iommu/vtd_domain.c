@@ -3,6 +3,8 @@
  * make a change true before anything relies on it. */
 #include "vtd_internal.h"
 #include "core/console.h"
+#include "dev/acpi.h"
+#include "lib/iommu/vtd_scope.h"
 #include "lib/str.h"
 #include "mm/frames.h"
 #include "mm/heap.h"
@@ -48,6 +50,33 @@ static int alloc_did(struct vtd_unit *u)
 	return -1;
 }
 
+/* Reserved memory regions the DMAR names for this device (VT-d §8.4) stay
+ * reachable, identity-mapped: firmware may still DMA there. Their IOVAs are
+ * taken out of the allocator so no pool lands on them. */
+static bool map_rmrrs(struct vtd_domain *d)
+{
+	const struct acpi_info *ai = acpi_get();
+	size_t cursor = 0, i;
+	while (ai != NULL && ai->has_dmar &&
+	       vtd_rmrr_next(&ai->dmar, d->seg, &vtd_bridge_ops, d->bus, d->devfn, &cursor, &i)) {
+		const struct acpi_rmrr *r = &ai->dmar.rmrr[i];
+		uint64_t base = r->base & ~(uint64_t)(VTD_PAGE_SIZE - 1);
+		uint64_t pages = ((r->limit | (VTD_PAGE_SIZE - 1)) + 1 - base) / VTD_PAGE_SIZE;
+		if (vtd_pt_map(&d->pt, base, base, pages, VTD_PT_READ | VTD_PT_WRITE) !=
+		    VTD_PT_OK) {
+			kprintf("iommu: %02x:%02x.%u: RMRR 0x%llx-0x%llx cannot be mapped\n",
+				d->bus, d->devfn >> 3, d->devfn & 7, (unsigned long long)r->base,
+				(unsigned long long)r->limit);
+			return false;
+		}
+		iova_reserve(&d->iova, base, pages);
+		kprintf("iommu: %02x:%02x.%u: RMRR 0x%llx-0x%llx identity-mapped\n", d->bus,
+			d->devfn >> 3, d->devfn & 7, (unsigned long long)r->base,
+			(unsigned long long)r->limit);
+	}
+	return true;
+}
+
 enum vtd_status vtd_domain_create(uint16_t seg, uint8_t bus, uint8_t devfn, uint64_t iova_limit,
 				  struct vtd_domain **out)
 {
@@ -89,6 +118,10 @@ enum vtd_status vtd_domain_create(uint16_t seg, uint8_t bus, uint8_t devfn, uint
 		return VTD_E_NOMEM;
 	}
 	d->did = (uint16_t)did;
+	if (!map_rmrrs(d)) {
+		vtd_domain_destroy(d);
+		return VTD_E_NOMEM;
+	}
 	*out = d;
 	return VTD_OK;
 }

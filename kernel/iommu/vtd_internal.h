@@ -59,6 +59,9 @@ void vtd_write_buffer_flush(struct vtd_unit *u);
  * false on a timeout, a queue error or a request the unit refused. Lock held. */
 bool vtd_inv_ctx(struct vtd_unit *u, unsigned gran, uint16_t did, uint16_t sid);
 bool vtd_inv_tlb(struct vtd_unit *u, unsigned gran, uint16_t did, uint64_t addr, unsigned am);
+/* vtd_bridge_ops: bridge bus numbers from the PCI table, for DMAR scopes. */
+struct vtd_bridge_ops;
+extern const struct vtd_bridge_ops vtd_bridge_ops;
 /* vtd_unit_for: the translating unit of seg:bus:devfn, or NULL. */
 struct vtd_unit *vtd_unit_for(uint16_t seg, uint8_t bus, uint8_t devfn);
 

@@ -26,6 +26,30 @@ static uint64_t run_end(const struct iova_run *r)
 	return r->start + (r->pages << IOVA_PAGE_SHIFT);
 }
 
+int iova_reserve(struct iova_space *s, uint64_t iova, uint64_t pages)
+{
+	if (pages == 0 || (iova & PAGE_MASK) != 0 || pages > (UINT64_MAX - iova) >> IOVA_PAGE_SHIFT)
+		return IOVA_ERR_INVALID;
+	uint64_t end = iova + (pages << IOVA_PAGE_SHIFT);
+	if (end <= s->base || iova >= s->limit)
+		return IOVA_OK; /* outside: nothing here can collide with it */
+	if (iova < s->base || end > s->limit)
+		return IOVA_ERR_INVALID;
+	if (s->count >= IOVA_MAX_RANGES)
+		return IOVA_ERR_FULL;
+	uint32_t i = 0;
+	while (i < s->count && s->run[i].start < iova)
+		i++;
+	if ((i > 0 && run_end(&s->run[i - 1]) > iova) || (i < s->count && s->run[i].start < end))
+		return IOVA_ERR_NOSPACE;
+	memmove(&s->run[i + 1], &s->run[i], (s->count - i) * sizeof(s->run[0]));
+	s->run[i].start = iova;
+	s->run[i].pages = pages;
+	s->count++;
+	s->used_pages += pages;
+	return IOVA_OK;
+}
+
 int iova_alloc(struct iova_space *s, uint64_t pages, uint64_t align_pages, uint64_t max_addr,
 	       uint64_t *iova)
 {

@@ -52,6 +52,13 @@ int iova_init(struct iova_space *s, uint64_t base, uint64_t limit);
 int iova_alloc(struct iova_space *s, uint64_t pages, uint64_t align_pages, uint64_t max_addr,
 	       uint64_t *iova);
 
+/* iova_reserve: takes [iova, iova + pages pages) out of the space as a live run (an RMRR
+ * that must stay identity-mapped), so iova_alloc never hands it out. A range wholly
+ * outside the space is IOVA_OK and changes nothing; one overlapping a live run is
+ * IOVA_ERR_NOSPACE, one straddling the space's edge or unaligned IOVA_ERR_INVALID, and
+ * IOVA_ERR_FULL when no run is left; nothing changes on failure. */
+int iova_reserve(struct iova_space *s, uint64_t iova, uint64_t pages);
+
 /* iova_free: releases the live run that starts at iova and is `pages` pages long. Anything
  * else (a never-allocated or already-freed address, a different size, part of a run) is
  * IOVA_ERR_NOTALLOC and changes nothing. */

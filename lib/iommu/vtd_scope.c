@@ -89,3 +89,25 @@ int vtd_drhd_find(const struct acpi_dmar_info *d, uint16_t segment,
 	}
 	return VTD_SCOPE_ERR_NONE;
 }
+
+bool vtd_rmrr_next(const struct acpi_dmar_info *d, uint16_t segment,
+		   const struct vtd_bridge_ops *ops, uint8_t bus, uint8_t devfn, size_t *cursor,
+		   size_t *index)
+{
+	size_t n = d->nrmrr < ACPI_DMAR_MAX_RMRR ? d->nrmrr : ACPI_DMAR_MAX_RMRR;
+	for (size_t i = *cursor; i < n; i++) {
+		const struct acpi_rmrr *r = &d->rmrr[i];
+		size_t ns =
+		    r->scopes.count < ACPI_DMAR_MAX_SCOPES ? r->scopes.count : ACPI_DMAR_MAX_SCOPES;
+		if (r->segment != segment)
+			continue;
+		for (size_t k = 0; k < ns; k++)
+			if (vtd_scope_covers(&r->scopes.dev[k], ops, bus, devfn)) {
+				*index = i;
+				*cursor = i + 1;
+				return true;
+			}
+	}
+	*cursor = n;
+	return false;
+}

@@ -61,4 +61,13 @@ bool vtd_scope_covers(const struct acpi_dmar_dev *s, const struct vtd_bridge_ops
 int vtd_drhd_find(const struct acpi_dmar_info *d, uint16_t segment,
 		  const struct vtd_bridge_ops *ops, uint8_t bus, uint8_t devfn, size_t *unit);
 
+/* vtd_rmrr_next: the reserved memory regions (RMRRs, VT-d §8.4) that name
+ * segment:bus:devfn in their scopes, one at a time: starting at *cursor (0 the
+ * first time), the next such RMRR's index goes to *index and *cursor moves past
+ * it; false when there is none left. A device with an RMRR must keep DMA to
+ * [base, limit] working (firmware uses it), identity-mapped in its domain. */
+bool vtd_rmrr_next(const struct acpi_dmar_info *d, uint16_t segment,
+		   const struct vtd_bridge_ops *ops, uint8_t bus, uint8_t devfn, size_t *cursor,
+		   size_t *index);
+
 #endif

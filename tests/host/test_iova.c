@@ -238,6 +238,33 @@ static uint64_t shadow_fit(const bool *used, uint64_t n, uint64_t align, uint64_
 	return 0;
 }
 
+/* A reserved range (an RMRR) is never handed out, overlaps are refused, a range
+ * outside the space is accepted as nothing to do, and it can be freed like a run. */
+static void test_reserve(void **state)
+{
+	struct iova_space s;
+	uint64_t a;
+	(void)state;
+	assert_int_equal(iova_init(&s, 0x1000, 0x10000), IOVA_OK);
+	assert_int_equal(iova_reserve(&s, 0x2000, 2), IOVA_OK);
+	assert_int_equal(s.used_pages, 2);
+	assert_int_equal(iova_alloc(&s, 1, 1, 0, &a), IOVA_OK);
+	assert_int_equal(a, 0x1000);
+	assert_int_equal(iova_alloc(&s, 1, 1, 0, &a), IOVA_OK);
+	assert_int_equal(a, 0x4000); /* past the reserved pages */
+	assert_int_equal(iova_reserve(&s, 0x3000, 1), IOVA_ERR_NOSPACE);
+	assert_int_equal(iova_reserve(&s, 0x1000, 2), IOVA_ERR_NOSPACE);
+	assert_int_equal(iova_reserve(&s, 0x2800, 1), IOVA_ERR_INVALID); /* unaligned */
+	assert_int_equal(iova_reserve(&s, 0xf000, 2), IOVA_ERR_INVALID); /* straddles the end */
+	assert_int_equal(iova_reserve(&s, 0x100000, 4), IOVA_OK);	 /* outside: nothing */
+	assert_int_equal(iova_reserve(&s, UINT64_MAX & ~0xfffull, 2), IOVA_ERR_INVALID);
+	assert_int_equal(iova_reserve(&s, 0x8000, 0), IOVA_ERR_INVALID);
+	assert_int_equal(s.count, 3);
+	assert_int_equal(iova_free(&s, 0x2000, 2), IOVA_OK);
+	assert_int_equal(iova_alloc(&s, 2, 1, 0, &a), IOVA_OK);
+	assert_int_equal(a, 0x2000);
+}
+
 static void test_random_against_shadow(void **state)
 {
 	(void)state;
@@ -300,15 +327,11 @@ static void test_random_against_shadow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_init),
-	    cmocka_unit_test(test_lowest_fit),
-	    cmocka_unit_test(test_alignment),
-	    cmocka_unit_test(test_dma_limit),
-	    cmocka_unit_test(test_bad_sizes),
-	    cmocka_unit_test(test_top_of_space),
-	    cmocka_unit_test(test_full),
-	    cmocka_unit_test(test_refused_frees),
-	    cmocka_unit_test(test_random_against_shadow),
+	    cmocka_unit_test(test_init),      cmocka_unit_test(test_lowest_fit),
+	    cmocka_unit_test(test_alignment), cmocka_unit_test(test_dma_limit),
+	    cmocka_unit_test(test_bad_sizes), cmocka_unit_test(test_top_of_space),
+	    cmocka_unit_test(test_full),      cmocka_unit_test(test_refused_frees),
+	    cmocka_unit_test(test_reserve),   cmocka_unit_test(test_random_against_shadow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -360,6 +360,42 @@ static void test_drhd_find(void **state)
 	assert_int_equal(u, 1);
 }
 
+/* RMRRs name devices by scope: each region is found for exactly the devices
+ * its scopes cover (a bridge scope: everything below it), on its segment. */
+static void test_rmrr(void **state)
+{
+	struct acpi_dmar_info d;
+	size_t cursor = 0, idx;
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.nrmrr = 3;
+	d.rmrr[0] = (struct acpi_rmrr){.segment = 0, .base = 0xe0000, .limit = 0xfffff};
+	d.rmrr[0].scopes.dev[0] = mk(ACPI_DMAR_SCOPE_ENDPOINT, 0, 1, 0x02, 0);
+	d.rmrr[0].scopes.count = 1;
+	d.rmrr[1] = (struct acpi_rmrr){.segment = 1, .base = 0x1000, .limit = 0x1fff};
+	d.rmrr[1].scopes.dev[0] = mk(ACPI_DMAR_SCOPE_ENDPOINT, 0, 1, 0x02, 0);
+	d.rmrr[1].scopes.count = 1;
+	d.rmrr[2] = (struct acpi_rmrr){.segment = 0, .base = 0x7000000, .limit = 0x70fffff};
+	d.rmrr[2].scopes.dev[0] = mk(ACPI_DMAR_SCOPE_ENDPOINT, 0, 1, 0x02, 0);
+	d.rmrr[2].scopes.count = 1;
+	/* 00:02.0 has regions 0 and 2 (region 1 is another segment's). */
+	assert_true(vtd_rmrr_next(&d, 0, &ops, 0, 0x02 << 3, &cursor, &idx));
+	assert_int_equal(idx, 0);
+	assert_true(vtd_rmrr_next(&d, 0, &ops, 0, 0x02 << 3, &cursor, &idx));
+	assert_int_equal(idx, 2);
+	assert_false(vtd_rmrr_next(&d, 0, &ops, 0, 0x02 << 3, &cursor, &idx));
+	/* Nobody else has one. */
+	cursor = 0;
+	assert_false(vtd_rmrr_next(&d, 0, &ops, 0, 0x1c << 3, &cursor, &idx));
+	/* A count beyond the array (a lying table) is bounded. */
+	d.nrmrr = 1000;
+	cursor = 0;
+	unsigned found = 0;
+	while (vtd_rmrr_next(&d, 0, &ops, 0, 0x02 << 3, &cursor, &idx) && found < 100)
+		found++;
+	assert_int_equal(found, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +408,7 @@ int main(void)
 	    cmocka_unit_test(test_hpet_namespace_ioapic),
 	    cmocka_unit_test(test_covers),
 	    cmocka_unit_test(test_drhd_find),
+	    cmocka_unit_test(test_rmrr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
