@@ -483,4 +483,44 @@ static inline uint64_t vtd_iva(uint64_t addr, unsigned am, bool ih)
 	return (addr & VTD_IVA_ADDR_MASK) | (ih ? VTD_IVA_IH : 0) | (am & VTD_IVA_AM_MASK);
 }
 
+/* ---- Interrupt remapping table entries (VT-d §9.10, remapped format) ---- */
+struct vtd_irte {
+	uint64_t lo;
+	uint64_t hi;
+} __attribute__((packed));
+_Static_assert(sizeof(struct vtd_irte) == 16, "VT-d IRTE is 128 bits");
+
+#define VTD_IRTE_ENTRIES      256u /* one 4 KiB page; IRTA.S = 7 */
+#define VTD_IRTA_S_256	      7u
+#define VTD_IRTE_LO_P	      (1ull << 0)
+#define VTD_IRTE_LO_FPD	      (1ull << 1) /* do not record faults */
+#define VTD_IRTE_LO_VEC_SHIFT 16
+#define VTD_IRTE_LO_DST_SHIFT 32 /* xAPIC: APIC id in bits 47:40; x2APIC: all 32 bits */
+#define VTD_IRTE_HI_SID_MASK  0xffffull
+#define VTD_IRTE_HI_SVT_SHIFT 18
+#define VTD_IRTE_SVT_ALL      1ull /* verify the requester id against SID (SQ 0: all bits) */
+
+/* vtd_irte_make: a present, remapped-format entry: fixed delivery, edge, physical
+ * destination apic_id (x2apic: 32-bit id; else 8-bit xAPIC id), vector, and requests
+ * accepted only from source id sid. */
+static inline struct vtd_irte vtd_irte_make(uint8_t vector, uint32_t apic_id, bool x2apic,
+					    uint16_t sid)
+{
+	struct vtd_irte e;
+	uint64_t dst = x2apic ? apic_id : (uint64_t)(apic_id & 0xff) << 8;
+	e.lo = VTD_IRTE_LO_P | (uint64_t)vector << VTD_IRTE_LO_VEC_SHIFT |
+	       dst << VTD_IRTE_LO_DST_SHIFT;
+	e.hi = sid | VTD_IRTE_SVT_ALL << VTD_IRTE_HI_SVT_SHIFT;
+	return e;
+}
+
+/* Remappable-format MSI address (VT-d §5.1.5.2): 0xFEE, handle[14:0] in bits 19:5,
+ * interrupt format (bit 4) set, SHV clear, handle[15] in bit 2; the data is unused. */
+#define VTD_MSI_REMAP_IF (1u << 4)
+static inline uint32_t vtd_msi_remap_addr(uint16_t handle)
+{
+	return 0xfee00000u | (uint32_t)(handle & 0x7fff) << 5 | VTD_MSI_REMAP_IF |
+	       (uint32_t)(handle >> 15) << 2;
+}
+
 #endif

@@ -16,7 +16,7 @@ static const struct selftest_group groups[] = {
     {selftests_core, &selftests_core_count},   {selftests_mm, &selftests_mm_count},
     {selftests_dev, &selftests_dev_count},     {selftests_irq, &selftests_irq_count},
     {selftests_bench, &selftests_bench_count}, {selftests_nmi, &selftests_nmi_count},
-    {selftests_dma, &selftests_dma_count},
+    {selftests_dma, &selftests_dma_count},     {selftests_ir, &selftests_ir_count},
 };
 
 static const struct selftest *find(const char *name, size_t len)

@@ -33,6 +33,8 @@ extern const struct selftest selftests_dev[];
 extern const size_t selftests_dev_count;
 extern const struct selftest selftests_irq[];
 extern const size_t selftests_irq_count;
+extern const struct selftest selftests_ir[];
+extern const size_t selftests_ir_count;
 extern const struct selftest selftests_dma[];
 extern const size_t selftests_dma_count;
 extern const struct selftest selftests_nmi[];

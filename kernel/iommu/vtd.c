@@ -80,7 +80,7 @@ static bool wait64_clear(struct vtd_unit *u, uint32_t off, uint64_t bit)
 }
 
 /* Sets (on) or clears one GCMD command bit and waits for its status bit. */
-static bool gcmd(struct vtd_unit *u, uint32_t cmd, uint32_t status, bool on)
+bool vtd_gcmd(struct vtd_unit *u, uint32_t cmd, uint32_t status, bool on)
 {
 	uint32_t keep = vtd_rd32(u, VTD_GSTS) & VTD_GSTS_PERSIST;
 	vtd_wr32(u, VTD_GCMD, on ? keep | cmd : keep & ~cmd);
@@ -88,7 +88,7 @@ static bool gcmd(struct vtd_unit *u, uint32_t cmd, uint32_t status, bool on)
 }
 
 /* One-shot commands (SRTP, WBF): the status bit says when it is done. */
-static bool gcmd_oneshot(struct vtd_unit *u, uint32_t cmd, uint32_t status, bool set_when_done)
+bool vtd_gcmd_oneshot(struct vtd_unit *u, uint32_t cmd, uint32_t status, bool set_when_done)
 {
 	uint32_t keep = vtd_rd32(u, VTD_GSTS) & VTD_GSTS_PERSIST;
 	vtd_wr32(u, VTD_GCMD, keep | cmd);
@@ -97,7 +97,7 @@ static bool gcmd_oneshot(struct vtd_unit *u, uint32_t cmd, uint32_t status, bool
 
 void vtd_write_buffer_flush(struct vtd_unit *u)
 {
-	if (u->caps.rwbf && !gcmd_oneshot(u, VTD_GCMD_WBF, VTD_GSTS_WBFS, false))
+	if (u->caps.rwbf && !vtd_gcmd_oneshot(u, VTD_GCMD_WBF, VTD_GSTS_WBFS, false))
 		u->timeouts++;
 }
 
@@ -105,7 +105,7 @@ void vtd_write_buffer_flush(struct vtd_unit *u)
 
 /* Queues d and a fenced wait descriptor after it, and waits (bounded) for the
  * unit to write the wait's status: then d is done (VT-d §6.5.2.9). */
-static bool qi_submit(struct vtd_unit *u, struct vtd_inv_desc d)
+bool vtd_qi_submit(struct vtd_unit *u, struct vtd_inv_desc d)
 {
 	uint32_t seq = ++u->status_seq;
 	uint32_t t = u->iq_tail, w = (t + 1) % VTD_IQ_ENTRIES;
@@ -147,7 +147,7 @@ static bool qi_enable(struct vtd_unit *u)
 	u->iq_tail = 0;
 	vtd_wr64(u, VTD_IQT, 0);
 	vtd_wr64(u, VTD_IQA, u->iq_pa); /* 128-bit descriptors, one page (QS 0) */
-	if (!gcmd(u, VTD_GCMD_QIE, VTD_GSTS_QIES, true)) {
+	if (!vtd_gcmd(u, VTD_GCMD_QIE, VTD_GSTS_QIES, true)) {
 		kprintf("iommu: unit %u: queued invalidation does not turn on\n", u->index);
 		return false;
 	}
@@ -159,7 +159,7 @@ bool vtd_inv_ctx(struct vtd_unit *u, unsigned gran, uint16_t did, uint16_t sid)
 {
 	if (u->qi) {
 		u->inv_context++;
-		return qi_submit(u, vtd_inv_cc(gran, did, sid, 0));
+		return vtd_qi_submit(u, vtd_inv_cc(gran, did, sid, 0));
 	}
 	vtd_wr64(u, VTD_CCMD, vtd_ccmd(gran, did, sid, 0));
 	u->inv_context++;
@@ -177,7 +177,7 @@ bool vtd_inv_tlb(struct vtd_unit *u, unsigned gran, uint16_t did, uint64_t addr,
 		gran = VTD_INV_DOMAIN; /* page-selective is optional (CAP.PSI) */
 	if (u->qi) {
 		u->inv_iotlb++;
-		return qi_submit(u, vtd_inv_iotlb(gran, did, addr, am, false, drain));
+		return vtd_qi_submit(u, vtd_inv_iotlb(gran, did, addr, am, false, drain));
 	}
 	if (gran == VTD_INV_PAGE)
 		vtd_wr64(u, u->caps.iro + VTD_IOTLB_IVA_OFF, vtd_iva(addr, am, false));
@@ -260,7 +260,7 @@ static bool unit_up(struct vtd_unit *u)
 	u->levels = (unsigned)levels;
 	if (vtd_rd32(u, VTD_GSTS) & VTD_GSTS_TES) {
 		/* Firmware left translation on: off first, on our tables after. */
-		if (!gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, false)) {
+		if (!vtd_gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, false)) {
 			kprintf("iommu: unit %u: translation does not turn off\n", u->index);
 			return false;
 		}
@@ -272,7 +272,7 @@ static bool unit_up(struct vtd_unit *u)
 	u->root = phys_to_virt(u->root_pa);
 	vtd_flush_cache(u, u->root, VTD_PAGE_SIZE);
 	vtd_wr64(u, VTD_RTADDR, u->root_pa); /* TTM 0: legacy mode */
-	if (!gcmd_oneshot(u, VTD_GCMD_SRTP, VTD_GSTS_RTPS, true) ||
+	if (!vtd_gcmd_oneshot(u, VTD_GCMD_SRTP, VTD_GSTS_RTPS, true) ||
 	    !vtd_inv_ctx(u, VTD_INV_GLOBAL, 0, 0) || !vtd_inv_tlb(u, VTD_INV_GLOBAL, 0, 0, 0)) {
 		kprintf("iommu: unit %u: root table or invalidation timed out\n", u->index);
 		return false;
@@ -280,8 +280,10 @@ static bool unit_up(struct vtd_unit *u)
 	vtd_write_buffer_flush(u);
 	if (u->caps.qi && !qi_enable(u))
 		return false;
-	vtd_poll_faults(NULL); /* whatever firmware left */
-	if (!gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, true)) {
+	if (u->caps.ir && u->qi)
+		vtd_ir_enable(u); /* reported either way; translation does not depend on it */
+	vtd_poll_faults(NULL);	  /* whatever firmware left */
+	if (!vtd_gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, true)) {
 		kprintf("iommu: unit %u: translation does not turn on\n", u->index);
 		return false;
 	}
@@ -368,14 +370,15 @@ unsigned vtd_init(void)
 			continue;
 		up++;
 		route_fault_event(u);
-		kprintf(
-		    "iommu: unit %u at 0x%llx version %u.%u: %u-level tables, %u domains, "
-		    "cm=%s psi=%s invalidation=%s ir=%s coherent=%s; translation on, every device "
-		    "denied until given a domain\n",
-		    u->index, (unsigned long long)u->base, (u->ver >> VTD_VER_MAJOR_SHIFT) & 0xf,
-		    u->ver & 0xf, u->levels, u->caps.ndomains, u->caps.cm ? "on" : "off",
-		    u->caps.psi ? "yes" : "no", u->qi ? "queued" : "registers",
-		    u->caps.ir ? "yes" : "no", u->caps.c ? "yes" : "no");
+		kprintf("iommu: unit %u at 0x%llx version %u.%u: %u-level tables, %u domains, "
+			"cm=%s psi=%s invalidation=%s remapping=%s coherent=%s; translation on, "
+			"every device "
+			"denied until given a domain\n",
+			u->index, (unsigned long long)u->base,
+			(u->ver >> VTD_VER_MAJOR_SHIFT) & 0xf, u->ver & 0xf, u->levels,
+			u->caps.ndomains, u->caps.cm ? "on" : "off", u->caps.psi ? "yes" : "no",
+			u->qi ? "queued" : "registers", u->ir ? "on" : "off",
+			u->caps.c ? "yes" : "no");
 	}
 	return up;
 }

@@ -82,6 +82,20 @@ bool vtd_last_fault(struct vtd_fault *out, uint64_t *count, uint64_t *irqs);
 /* vtd_faults_for: faults recorded so far for requester sid (bus << 8 | devfn). */
 uint64_t vtd_faults_for(uint16_t sid);
 
+/* vtd_ir_covers: whether interrupt remapping is on for the unit that
+ * translates seg:bus:devfn (its MSIs must then be in remappable format). */
+bool vtd_ir_covers(uint16_t seg, uint8_t bus, uint8_t devfn);
+/* vtd_irte_alloc: an interrupt remapping entry delivering vector to the CPU
+ * with apic_id, accepted only from requester sid (bus << 8 | devfn) of that
+ * unit; *handle is what goes into the remappable-format MSI address
+ * (vtd_msi_remap_addr). VTD_E_NONE without remapping, VTD_E_NOMEM when full. */
+enum vtd_status vtd_irte_alloc(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t sid,
+			       uint8_t vector, uint32_t apic_id, uint16_t *handle);
+/* vtd_irte_vector: the vector entry handle delivers; false if not present. */
+bool vtd_irte_vector(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t handle, uint8_t *vector);
+/* vtd_irte_free: clears the entry and invalidates its interrupt-entry cache. */
+void vtd_irte_free(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t handle);
+
 /* vtd_print: the `iommu` diagnostics: units, state, domains, invalidations, faults. */
 void vtd_print(void);
 

@@ -15,15 +15,15 @@ void vtd_print(void)
 		struct vtd_unit *u = &vtd_units[i];
 		kprintf("iommu unit %u base=0x%llx version=%u.%u levels=%u domains=%u cm=%s "
 			"invalidation=%s "
-			"ir=%s translation=%s remapping=off inv-context=%llu inv-iotlb=%llu "
+			"translation=%s remapping=%s inv-context=%llu inv-iotlb=%llu inv-iec=%llu "
 			"timeouts=%llu faults=%llu fault-irqs=%llu\n",
 			u->index, (unsigned long long)u->base,
 			(u->ver >> VTD_VER_MAJOR_SHIFT) & 0xf, u->ver & 0xf, u->levels,
 			u->caps.ndomains, u->caps.cm ? "on" : "off", u->qi ? "queued" : "registers",
-			u->caps.ir ? "yes" : "no", u->te ? "on" : "off",
+			u->te ? "on" : "off", u->ir ? "on" : "off",
 			(unsigned long long)u->inv_context, (unsigned long long)u->inv_iotlb,
-			(unsigned long long)u->timeouts, (unsigned long long)u->faults,
-			(unsigned long long)u->fault_irqs);
+			(unsigned long long)u->iec_inv, (unsigned long long)u->timeouts,
+			(unsigned long long)u->faults, (unsigned long long)u->fault_irqs);
 		if (u->has_last)
 			kprintf(
 			    "iommu unit %u last-fault %02x:%02x.%u %s 0x%llx reason 0x%x (%s)\n",

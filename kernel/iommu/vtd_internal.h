@@ -39,6 +39,11 @@ struct vtd_unit {
 	uint64_t iq_pa, status_pa;
 	volatile uint32_t *status;
 	uint32_t iq_tail, status_seq;
+	bool ir; /* interrupt remapping on */
+	struct vtd_irte *irt;
+	uint64_t irt_pa;
+	uint8_t irte_used[VTD_IRTE_ENTRIES / 8];
+	uint64_t iec_inv;
 	bool irq_routed; /* the fault event is a source in the interrupt registry */
 	struct irq_handle irq;
 	volatile uint64_t fault_irqs;
@@ -59,6 +64,13 @@ void vtd_write_buffer_flush(struct vtd_unit *u);
  * false on a timeout, a queue error or a request the unit refused. Lock held. */
 bool vtd_inv_ctx(struct vtd_unit *u, unsigned gran, uint16_t did, uint16_t sid);
 bool vtd_inv_tlb(struct vtd_unit *u, unsigned gran, uint16_t did, uint64_t addr, unsigned am);
+/* GCMD commands (persistent bits kept; bounded waits) and queued invalidation. */
+bool vtd_gcmd(struct vtd_unit *u, uint32_t cmd, uint32_t status, bool on);
+bool vtd_gcmd_oneshot(struct vtd_unit *u, uint32_t cmd, uint32_t status, bool set_when_done);
+bool vtd_qi_submit(struct vtd_unit *u, struct vtd_inv_desc d);
+/* vtd_ir_enable: interrupt remapping on for u (needs QI). In vtd_ir.c. */
+bool vtd_ir_enable(struct vtd_unit *u);
+
 /* vtd_bridge_ops: bridge bus numbers from the PCI table, for DMAR scopes. */
 struct vtd_bridge_ops;
 extern const struct vtd_bridge_ops vtd_bridge_ops;

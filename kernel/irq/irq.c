@@ -8,6 +8,8 @@
 #include "core/lockorder.h"
 #include "core/spinlock.h"
 #include "dev/acpi.h"
+#include "hw/vtd.h"
+#include "iommu/vtd.h"
 #include "hw/ioapic.h"
 #include "lib/irq/gsi.h"
 
@@ -24,6 +26,10 @@ struct irq_hw {
 	struct msix_table *msix;
 	const struct irq_msg_ops *msg; /* IRQ_KIND_IOMMU: the unit's own message registers */
 	void *msg_ctx;
+	bool remapped; /* MSI/MSI-X through interrupt remapping entry irte */
+	uint16_t irte;
+	uint64_t msg_addr; /* the message the source was given */
+	uint32_t msg_data;
 	volatile uint32_t running; /* CPUs inside the callback now */
 };
 
@@ -81,6 +87,35 @@ static uint32_t apic_of(unsigned cpu)
 	return percpu_table[cpu].apic_id;
 }
 
+/* The message for a PCI function's vector: remappable format through a new
+ * interrupt remapping entry (accepting only that function) where remapping is
+ * on for it, else compatibility format (VT-d §5.1.5). */
+static enum irq_status compose_for(const struct pci_fn *f, unsigned cpu, uint8_t vector,
+				   struct irq_hw *h)
+{
+	uint8_t devfn = (uint8_t)(f->dev << 3 | f->fn);
+	if (vtd_ir_covers(f->seg, f->bus, devfn)) {
+		uint16_t handle;
+		if (vtd_irte_alloc(f->seg, f->bus, devfn, (uint16_t)(f->bus << 8 | devfn), vector,
+				   apic_of(cpu), &handle) != VTD_OK)
+			return IRQ_ERR_NOSPACE;
+		h->remapped = true;
+		h->irte = handle;
+		h->msg_addr = vtd_msi_remap_addr(handle);
+		h->msg_data = 0;
+		return IRQ_OK;
+	}
+	return msi_compose(apic_of(cpu), vector, false, &h->msg_addr, &h->msg_data);
+}
+
+static void uncompose(struct irq_hw *h)
+{
+	if (h->remapped && h->pci != NULL)
+		vtd_irte_free(h->pci->seg, h->pci->bus, (uint8_t)(h->pci->dev << 3 | h->pci->fn),
+			      h->irte);
+	h->remapped = false;
+}
+
 /* Reserve, take a vector and route: the common first half of every kind. */
 static enum irq_status reserve_route(const struct irq_source *src, unsigned cpu,
 				     enum irq_trigger trig, enum irq_polarity pol,
@@ -126,7 +161,8 @@ enum irq_status irq_route_isa(unsigned isa_irq, unsigned cpu, irq_notify_fn fn, 
 		struct ioapic_route r = {vector, apic_of(cpu), isa.trigger, isa.polarity, true};
 		uint64_t entry;
 		ioapic_redir_encode(&r, &entry);
-		hw[out->id] = (struct irq_hw){fn, ctx, ioapic, pin, NULL, NULL, NULL, NULL, 0};
+		hw[out->id] = (struct irq_hw){fn,   ctx,   ioapic, pin, NULL, NULL, NULL,
+					      NULL, false, 0,	   0,	0,    0};
 		ioapic_write_entry((unsigned)gsimap.ioapic[ioapic].madt_index, pin, entry);
 	}
 	routes_lock_drop(fl);
@@ -149,9 +185,12 @@ enum irq_status irq_route_msi(const struct pci_fn *f, unsigned cpu, irq_notify_f
 	enum irq_status st =
 	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
 	if (st == IRQ_OK) {
-		hw[out->id] = (struct irq_hw){fn, ctx, 0, 0, f, NULL, NULL, NULL, 0};
+		hw[out->id] =
+		    (struct irq_hw){fn, ctx, 0, 0, f, NULL, NULL, NULL, false, 0, 0, 0, 0};
 		/* Masked: the per-vector mask when there is one, else MSI stays off. */
-		if (msi_enable(f, apic_of(cpu), vector) != MSI_OK)
+		if ((st = compose_for(f, cpu, vector, &hw[out->id])) != IRQ_OK)
+			;
+		else if (msi_enable_msg(f, hw[out->id].msg_addr, hw[out->id].msg_data) != MSI_OK)
 			st = IRQ_ERR_INVALID;
 		else if (msi_set_masked(f, true) != MSI_OK)
 			msi_disable(f);
@@ -177,8 +216,11 @@ enum irq_status irq_route_msix(struct msix_table *t, unsigned index, unsigned cp
 	enum irq_status st =
 	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
 	if (st == IRQ_OK) {
-		hw[out->id] = (struct irq_hw){fn, ctx, 0, index, f, t, NULL, NULL, 0};
-		if (msix_program(t, index, apic_of(cpu), vector) != MSI_OK)
+		hw[out->id] =
+		    (struct irq_hw){fn, ctx, 0, index, f, t, NULL, NULL, false, 0, 0, 0, 0};
+		if ((st = compose_for(f, cpu, vector, &hw[out->id])) == IRQ_OK &&
+		    msix_program_msg(t, index, hw[out->id].msg_addr, hw[out->id].msg_data) !=
+			MSI_OK)
 			st = IRQ_ERR_INVALID;
 	}
 	routes_lock_drop(fl);
@@ -199,7 +241,8 @@ enum irq_status irq_route_iommu(unsigned unit, unsigned cpu, const struct irq_ms
 	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
 	if (st == IRQ_OK &&
 	    (st = msi_compose(apic_of(cpu), vector, false, &addr, &data)) == IRQ_OK) {
-		hw[out->id] = (struct irq_hw){fn, ctx, 0, 0, NULL, NULL, ops, ops_ctx, 0};
+		hw[out->id] =
+		    (struct irq_hw){fn, ctx, 0, 0, NULL, NULL, ops, ops_ctx, false, 0, 0, 0, 0};
 		ops->mask(ops_ctx, true);
 		ops->program(ops_ctx, addr, data);
 	}
@@ -219,12 +262,10 @@ static void hw_mask(const struct irq_entry *e, struct irq_hw *h, bool masked)
 	case IRQ_KIND_MSI:
 		if (msi_set_masked(h->pci, masked) == MSI_OK)
 			break;
-		if (masked) {
+		if (masked)
 			msi_disable(h->pci);
-		} else {
-			uint8_t v = e->route.vector;
-			msi_enable(h->pci, apic_of(e->route.cpu), v);
-		}
+		else
+			msi_enable_msg(h->pci, h->msg_addr, h->msg_data);
 		break;
 	case IRQ_KIND_MSIX:
 		msix_set_masked(h->msix, h->pin, masked);
@@ -283,6 +324,7 @@ enum irq_status irq_release(struct irq_handle h)
 	st = irq_registry_release_finish(&registry, h, &was);
 	if (st == IRQ_OK && was.vector != 0)
 		irq_vector_free(&pool, was.cpu, was.vector);
+	uncompose(&hw[h.id]);
 	hw[h.id] = (struct irq_hw){0};
 	routes_lock_drop(fl);
 	return st;

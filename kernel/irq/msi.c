@@ -21,6 +21,13 @@ enum msi_status msi_enable(const struct pci_fn *f, uint32_t dest, uint8_t vector
 		return MSI_ERR_NO_CAP;
 	if (msi_compose(dest, vector, false, &addr, &data) != IRQ_OK)
 		return MSI_ERR_RANGE;
+	return msi_enable_msg(f, addr, data);
+}
+
+enum msi_status msi_enable_msg(const struct pci_fn *f, uint64_t addr, uint32_t data)
+{
+	if (!(f->flags & PCI_FN_MSI))
+		return MSI_ERR_NO_CAP;
 	uint16_t off = f->msi.off;
 	uint16_t ctrl = pci_cfg_read16(f, off + PCI_MSI_CTRL);
 	intx_disable(f);
@@ -100,9 +107,14 @@ enum msi_status msix_program(struct msix_table *t, unsigned n, uint32_t dest, ui
 {
 	uint64_t addr;
 	uint32_t data;
-	if (t->table == NULL || n >= t->fn->msix.table_size)
-		return MSI_ERR_RANGE;
 	if (msi_compose(dest, vector, false, &addr, &data) != IRQ_OK)
+		return MSI_ERR_RANGE;
+	return msix_program_msg(t, n, addr, data);
+}
+
+enum msi_status msix_program_msg(struct msix_table *t, unsigned n, uint64_t addr, uint32_t data)
+{
+	if (t->table == NULL || n >= t->fn->msix.table_size)
 		return MSI_ERR_RANGE;
 	volatile uint32_t *e = t->table + MSIX_ENTRY_OFFSET(n) / 4;
 	msix_ctrl(t->fn, PCI_MSIX_CTRL_FN_MASK, 0);

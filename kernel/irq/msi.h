@@ -20,6 +20,9 @@ enum msi_status {
  * 64-bit address when the function has it, per-vector mask cleared when
  * maskable; INTx is disabled first (PCI 3.0 §6.8.1.3). */
 enum msi_status msi_enable(const struct pci_fn *f, uint32_t dest, uint8_t vector);
+/* msi_enable_msg / msix_program_msg: the same with a message composed by the
+ * caller (a remappable-format one under interrupt remapping). */
+enum msi_status msi_enable_msg(const struct pci_fn *f, uint64_t addr, uint32_t data);
 /* msi_disable: clears MSI enable. */
 void msi_disable(const struct pci_fn *f);
 /* msi_set_masked: the per-vector mask bit 0; MSI_ERR_NO_CAP when not maskable. */
@@ -39,6 +42,7 @@ enum msi_status msix_open(struct msix_table *t, const struct pci_fn *f);
 /* msix_program: entry n -> vector on APIC id dest, left masked. The function
  * mask is held while the entry changes (PCI 3.0 §6.8.2.9). */
 enum msi_status msix_program(struct msix_table *t, unsigned n, uint32_t dest, uint8_t vector);
+enum msi_status msix_program_msg(struct msix_table *t, unsigned n, uint64_t addr, uint32_t data);
 /* msix_set_masked: the per-entry mask. */
 enum msi_status msix_set_masked(struct msix_table *t, unsigned n, bool masked);
 /* msix_function_mask: the function-wide mask (clear it to let entries fire). */

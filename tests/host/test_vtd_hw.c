@@ -170,13 +170,35 @@ static void test_register_commands(void **state)
 	assert_int_equal(vtd_iva(0x40000000, 0x7f, false), 0x4000003f);
 }
 
+/* IRTE (VT-d §9.10) and remappable MSI address (§5.1.5.2) encodings. */
+static void test_irte_and_remap_msi(void **state)
+{
+	(void)state;
+	struct vtd_irte e = vtd_irte_make(0x41, 3, false, 0x0018);
+	assert_int_equal(e.lo & VTD_IRTE_LO_P, 1);
+	assert_int_equal((e.lo >> 16) & 0xff, 0x41); /* vector */
+	assert_int_equal((e.lo >> 40) & 0xff, 3);    /* xAPIC destination, bits 47:40 */
+	assert_int_equal((e.lo >> 2) & 1, 0);	     /* physical destination mode */
+	assert_int_equal((e.lo >> 5) & 7, 0);	     /* fixed delivery */
+	assert_int_equal(e.hi & 0xffff, 0x0018);     /* source id */
+	assert_int_equal((e.hi >> 16) & 3, 0);	     /* SQ: compare all bits */
+	assert_int_equal((e.hi >> 18) & 3, 1);	     /* SVT: verify SID */
+	struct vtd_irte x = vtd_irte_make(0x30, 0x12345, true, 0x0100);
+	assert_int_equal(x.lo >> 32, 0x12345); /* x2APIC: 32-bit destination */
+	assert_int_equal(vtd_msi_remap_addr(0), 0xfee00010u);
+	assert_int_equal(vtd_msi_remap_addr(5), 0xfee00010u | 5u << 5);
+	assert_int_equal(vtd_msi_remap_addr(0x7fff), 0xfee00010u | 0x7fffu << 5);
+	assert_int_equal(vtd_msi_remap_addr(0x8000), 0xfee00014u); /* handle[15] in bit 2 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_register_offsets), cmocka_unit_test(test_gcmd_persist_mask),
-	    cmocka_unit_test(test_root_entry),	     cmocka_unit_test(test_context_entry),
-	    cmocka_unit_test(test_pte_index),	     cmocka_unit_test(test_sid),
-	    cmocka_unit_test(test_inv_descriptors),  cmocka_unit_test(test_register_commands),
+	    cmocka_unit_test(test_register_offsets),   cmocka_unit_test(test_gcmd_persist_mask),
+	    cmocka_unit_test(test_root_entry),	       cmocka_unit_test(test_context_entry),
+	    cmocka_unit_test(test_pte_index),	       cmocka_unit_test(test_sid),
+	    cmocka_unit_test(test_inv_descriptors),    cmocka_unit_test(test_register_commands),
+	    cmocka_unit_test(test_irte_and_remap_msi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
