@@ -58,6 +58,11 @@ enum ioapic_mmio {
 #define IOAPIC_REDIR_MASKED	      0x0000000000010000ull
 #define IOAPIC_REDIR_DEST_MASK	      0xff00000000000000ull
 #define IOAPIC_REDIR_DEST_SHIFT	      56
+/* Remappable format (VT-d §5.1.5.1): bit 48 set, the remapping entry's index in
+ * bits 63:49 (index[14:0]) and bit 11 (index[15]); the vector field stays (EOI). */
+#define IOAPIC_REDIR_REMAP	      0x0001000000000000ull
+#define IOAPIC_REDIR_REMAP_IDX_SHIFT  49
+#define IOAPIC_REDIR_REMAP_IDX15      0x0000000000000800ull
 
 /* Delivery modes (bits 10:8). */
 #define IOAPIC_DELMODE_FIXED  0x0u

@@ -494,22 +494,23 @@ _Static_assert(sizeof(struct vtd_irte) == 16, "VT-d IRTE is 128 bits");
 #define VTD_IRTA_S_256	      7u
 #define VTD_IRTE_LO_P	      (1ull << 0)
 #define VTD_IRTE_LO_FPD	      (1ull << 1) /* do not record faults */
+#define VTD_IRTE_LO_TM	      (1ull << 4) /* level-triggered (an I/O APIC pin) */
 #define VTD_IRTE_LO_VEC_SHIFT 16
 #define VTD_IRTE_LO_DST_SHIFT 32 /* xAPIC: APIC id in bits 47:40; x2APIC: all 32 bits */
 #define VTD_IRTE_HI_SID_MASK  0xffffull
 #define VTD_IRTE_HI_SVT_SHIFT 18
 #define VTD_IRTE_SVT_ALL      1ull /* verify the requester id against SID (SQ 0: all bits) */
 
-/* vtd_irte_make: a present, remapped-format entry: fixed delivery, edge, physical
+/* vtd_irte_make: a present, remapped-format entry: fixed delivery, edge or level, physical
  * destination apic_id (x2apic: 32-bit id; else 8-bit xAPIC id), vector, and requests
  * accepted only from source id sid. */
 static inline struct vtd_irte vtd_irte_make(uint8_t vector, uint32_t apic_id, bool x2apic,
-					    uint16_t sid)
+					    uint16_t sid, bool level)
 {
 	struct vtd_irte e;
 	uint64_t dst = x2apic ? apic_id : (uint64_t)(apic_id & 0xff) << 8;
 	e.lo = VTD_IRTE_LO_P | (uint64_t)vector << VTD_IRTE_LO_VEC_SHIFT |
-	       dst << VTD_IRTE_LO_DST_SHIFT;
+	       dst << VTD_IRTE_LO_DST_SHIFT | (level ? VTD_IRTE_LO_TM : 0);
 	e.hi = sid | VTD_IRTE_SVT_ALL << VTD_IRTE_HI_SVT_SHIFT;
 	return e;
 }

@@ -91,6 +91,14 @@ bool vtd_ir_covers(uint16_t seg, uint8_t bus, uint8_t devfn);
  * (vtd_msi_remap_addr). VTD_E_NONE without remapping, VTD_E_NOMEM when full. */
 enum vtd_status vtd_irte_alloc(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t sid,
 			       uint8_t vector, uint32_t apic_id, uint16_t *handle);
+/* vtd_irte_alloc_ioapic: an entry for the I/O APIC with id ioapic_id (its
+ * source id from the DMAR's IOAPIC scope), level or edge; *unit for freeing.
+ * VTD_E_NONE when no remapping unit names that I/O APIC. */
+enum vtd_status vtd_irte_alloc_ioapic(uint8_t ioapic_id, uint8_t vector, uint32_t apic_id,
+				      bool level, uint16_t *handle, unsigned *unit);
+void vtd_irte_free_unit(unsigned unit, uint16_t handle);
+/* vtd_ir_on: whether some unit remaps interrupts. */
+bool vtd_ir_on(void);
 /* vtd_irte_vector: the vector entry handle delivers; false if not present. */
 bool vtd_irte_vector(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t handle, uint8_t *vector);
 /* vtd_irte_free: clears the entry and invalidates its interrupt-entry cache. */

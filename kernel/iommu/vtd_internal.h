@@ -72,7 +72,7 @@ bool vtd_qi_submit(struct vtd_unit *u, struct vtd_inv_desc d);
 bool vtd_ir_enable(struct vtd_unit *u);
 
 /* vtd_bridge_ops: bridge bus numbers from the PCI table, for DMAR scopes. */
-struct vtd_bridge_ops;
+#include "lib/iommu/vtd_scope.h"
 extern const struct vtd_bridge_ops vtd_bridge_ops;
 /* vtd_unit_for: the translating unit of seg:bus:devfn, or NULL. */
 struct vtd_unit *vtd_unit_for(uint16_t seg, uint8_t bus, uint8_t devfn);

@@ -5,6 +5,8 @@
 #include "vtd_internal.h"
 #include "arch/x86_64/lapic.h"
 #include "core/console.h"
+#include "dev/acpi.h"
+#include "lib/iommu/vtd_scope.h"
 #include "mm/frames.h"
 #include "mm/layout.h"
 
@@ -42,19 +44,17 @@ bool vtd_ir_covers(uint16_t seg, uint8_t bus, uint8_t devfn)
 	return u != NULL && u->ir;
 }
 
-enum vtd_status vtd_irte_alloc(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t sid,
-			       uint8_t vector, uint32_t apic_id, uint16_t *handle)
+/* An entry of unit u for requester sid; *handle its index. */
+static enum vtd_status irte_alloc(struct vtd_unit *u, uint16_t sid, uint8_t vector,
+				  uint32_t apic_id, bool level, uint16_t *handle)
 {
-	struct vtd_unit *u = vtd_unit_for(seg, bus, devfn);
-	if (u == NULL || !u->ir)
-		return VTD_E_NONE;
 	enum vtd_status st = VTD_E_NOMEM;
 	uint64_t fl = spin_lock_class(&u->lock, LOCK_CLASS_IOMMU);
 	for (uint32_t i = 0; i < VTD_IRTE_ENTRIES; i++) {
 		if (u->irte_used[i / 8] & (1u << (i % 8)))
 			continue;
 		u->irte_used[i / 8] |= (uint8_t)(1u << (i % 8));
-		struct vtd_irte e = vtd_irte_make(vector, apic_id, lapic_x2apic(), sid);
+		struct vtd_irte e = vtd_irte_make(vector, apic_id, lapic_x2apic(), sid, level);
 		u->irt[i].hi = e.hi; /* present with the low half */
 		__atomic_store_n(&u->irt[i].lo, e.lo, __ATOMIC_RELEASE);
 		vtd_flush_cache(u, &u->irt[i], sizeof(e));
@@ -68,10 +68,9 @@ enum vtd_status vtd_irte_alloc(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_
 	return st;
 }
 
-void vtd_irte_free(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t handle)
+static void irte_free(struct vtd_unit *u, uint16_t handle)
 {
-	struct vtd_unit *u = vtd_unit_for(seg, bus, devfn);
-	if (u == NULL || !u->ir || handle >= VTD_IRTE_ENTRIES)
+	if (!u->ir || handle >= VTD_IRTE_ENTRIES)
 		return;
 	uint64_t fl = spin_lock_class(&u->lock, LOCK_CLASS_IOMMU);
 	__atomic_store_n(&u->irt[handle].lo, 0, __ATOMIC_RELEASE);
@@ -81,6 +80,56 @@ void vtd_irte_free(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t handle)
 	vtd_qi_submit(u, vtd_inv_iec(true, handle, 0));
 	u->irte_used[handle / 8] &= (uint8_t) ~(1u << (handle % 8));
 	spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
+}
+
+enum vtd_status vtd_irte_alloc(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t sid,
+			       uint8_t vector, uint32_t apic_id, uint16_t *handle)
+{
+	struct vtd_unit *u = vtd_unit_for(seg, bus, devfn);
+	if (u == NULL || !u->ir)
+		return VTD_E_NONE;
+	return irte_alloc(u, sid, vector, apic_id, false, handle);
+}
+
+void vtd_irte_free(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t handle)
+{
+	struct vtd_unit *u = vtd_unit_for(seg, bus, devfn);
+	if (u != NULL)
+		irte_free(u, handle);
+}
+
+enum vtd_status vtd_irte_alloc_ioapic(uint8_t ioapic_id, uint8_t vector, uint32_t apic_id,
+				      bool level, uint16_t *handle, unsigned *unit)
+{
+	const struct acpi_info *ai = acpi_get();
+	size_t drhd;
+	uint8_t bus, devfn;
+	if (ai == NULL || !ai->has_dmar ||
+	    vtd_ioapic_find(&ai->dmar, ioapic_id, vtd_bridge_ops.secondary_bus, NULL, &drhd, &bus,
+			    &devfn) != VTD_SCOPE_OK)
+		return VTD_E_NONE;
+	for (unsigned i = 0; i < vtd_nunits; i++) {
+		struct vtd_unit *u = &vtd_units[i];
+		if (u->drhd != drhd || !u->ir)
+			continue;
+		*unit = i;
+		return irte_alloc(u, (uint16_t)(bus << 8 | devfn), vector, apic_id, level, handle);
+	}
+	return VTD_E_NONE;
+}
+
+void vtd_irte_free_unit(unsigned unit, uint16_t handle)
+{
+	if (unit < vtd_nunits)
+		irte_free(&vtd_units[unit], handle);
+}
+
+bool vtd_ir_on(void)
+{
+	for (unsigned i = 0; i < vtd_nunits; i++)
+		if (vtd_units[i].ir)
+			return true;
+	return false;
 }
 
 bool vtd_irte_vector(uint16_t seg, uint8_t bus, uint8_t devfn, uint16_t handle, uint8_t *vector)

@@ -26,8 +26,10 @@ struct irq_hw {
 	struct msix_table *msix;
 	const struct irq_msg_ops *msg; /* IRQ_KIND_IOMMU: the unit's own message registers */
 	void *msg_ctx;
-	bool remapped; /* MSI/MSI-X through interrupt remapping entry irte */
+	bool remapped;	      /* MSI/MSI-X through interrupt remapping entry irte */
+	bool remapped_ioapic; /* an I/O APIC pin through entry irte of unit irte_unit */
 	uint16_t irte;
+	unsigned irte_unit;
 	uint64_t msg_addr; /* the message the source was given */
 	uint32_t msg_data;
 	volatile uint32_t running; /* CPUs inside the callback now */
@@ -160,9 +162,26 @@ enum irq_status irq_route_isa(unsigned isa_irq, unsigned cpu, irq_notify_fn fn, 
 	if (st == IRQ_OK) {
 		struct ioapic_route r = {vector, apic_of(cpu), isa.trigger, isa.polarity, true};
 		uint64_t entry;
-		ioapic_redir_encode(&r, &entry);
-		hw[out->id] = (struct irq_hw){fn,   ctx,   ioapic, pin, NULL, NULL, NULL,
-					      NULL, false, 0,	   0,	0,    0};
+		uint16_t handle;
+		unsigned unit;
+		hw[out->id] = (struct irq_hw){.fn = fn, .ctx = ctx, .ioapic = ioapic, .pin = pin};
+		/* Under interrupt remapping the pin goes through an entry of its own,
+		 * accepting only this I/O APIC (VT-d §5.1.5.1). */
+		if (vtd_irte_alloc_ioapic(gsimap.ioapic[ioapic].id, vector, apic_of(cpu),
+					  isa.trigger == IRQ_TRIGGER_LEVEL, &handle,
+					  &unit) == VTD_OK) {
+			ioapic_redir_encode_remapped(handle, &r, &entry);
+			hw[out->id].remapped_ioapic = true;
+			hw[out->id].irte = handle;
+			hw[out->id].irte_unit = unit;
+		} else {
+			if (vtd_ir_on())
+				kprintf(
+				    "irq: I/O APIC %u is named by no remapping unit: its pin %u "
+				    "stays in compatibility format\n",
+				    gsimap.ioapic[ioapic].id, pin);
+			ioapic_redir_encode(&r, &entry);
+		}
 		ioapic_write_entry((unsigned)gsimap.ioapic[ioapic].madt_index, pin, entry);
 	}
 	routes_lock_drop(fl);
@@ -185,8 +204,7 @@ enum irq_status irq_route_msi(const struct pci_fn *f, unsigned cpu, irq_notify_f
 	enum irq_status st =
 	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
 	if (st == IRQ_OK) {
-		hw[out->id] =
-		    (struct irq_hw){fn, ctx, 0, 0, f, NULL, NULL, NULL, false, 0, 0, 0, 0};
+		hw[out->id] = (struct irq_hw){.fn = fn, .ctx = ctx, .pci = f};
 		/* Masked: the per-vector mask when there is one, else MSI stays off. */
 		if ((st = compose_for(f, cpu, vector, &hw[out->id])) != IRQ_OK)
 			;
@@ -217,7 +235,7 @@ enum irq_status irq_route_msix(struct msix_table *t, unsigned index, unsigned cp
 	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
 	if (st == IRQ_OK) {
 		hw[out->id] =
-		    (struct irq_hw){fn, ctx, 0, index, f, t, NULL, NULL, false, 0, 0, 0, 0};
+		    (struct irq_hw){.fn = fn, .ctx = ctx, .pin = index, .pci = f, .msix = t};
 		if ((st = compose_for(f, cpu, vector, &hw[out->id])) == IRQ_OK &&
 		    msix_program_msg(t, index, hw[out->id].msg_addr, hw[out->id].msg_data) !=
 			MSI_OK)
@@ -241,8 +259,7 @@ enum irq_status irq_route_iommu(unsigned unit, unsigned cpu, const struct irq_ms
 	    reserve_route(&src, cpu, IRQ_TRIGGER_EDGE, IRQ_POLARITY_HIGH, out, &vector);
 	if (st == IRQ_OK &&
 	    (st = msi_compose(apic_of(cpu), vector, false, &addr, &data)) == IRQ_OK) {
-		hw[out->id] =
-		    (struct irq_hw){fn, ctx, 0, 0, NULL, NULL, ops, ops_ctx, false, 0, 0, 0, 0};
+		hw[out->id] = (struct irq_hw){.fn = fn, .ctx = ctx, .msg = ops, .msg_ctx = ops_ctx};
 		ops->mask(ops_ctx, true);
 		ops->program(ops_ctx, addr, data);
 	}

@@ -111,3 +111,23 @@ bool vtd_rmrr_next(const struct acpi_dmar_info *d, uint16_t segment,
 	*cursor = n;
 	return false;
 }
+
+int vtd_ioapic_find(const struct acpi_dmar_info *d, uint8_t ioapic_id, vtd_bus_reg_fn secondary_bus,
+		    void *ctx, size_t *unit, uint8_t *bus, uint8_t *devfn)
+{
+	size_t n = d->ndrhd < ACPI_DMAR_MAX_DRHD ? d->ndrhd : ACPI_DMAR_MAX_DRHD;
+	for (size_t i = 0; i < n; i++) {
+		const struct acpi_dmar_scopes *sc = &d->drhd[i].scopes;
+		size_t ns = sc->count < ACPI_DMAR_MAX_SCOPES ? sc->count : ACPI_DMAR_MAX_SCOPES;
+		for (size_t k = 0; k < ns; k++) {
+			const struct acpi_dmar_dev *s = &sc->dev[k];
+			if (s->type != ACPI_DMAR_SCOPE_IOAPIC || s->enumeration_id != ioapic_id)
+				continue;
+			int st = vtd_scope_resolve(s, secondary_bus, ctx, bus, devfn);
+			if (st == VTD_SCOPE_OK)
+				*unit = i;
+			return st;
+		}
+	}
+	return VTD_SCOPE_ERR_NONE;
+}

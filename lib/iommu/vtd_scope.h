@@ -70,4 +70,12 @@ bool vtd_rmrr_next(const struct acpi_dmar_info *d, uint16_t segment,
 		   const struct vtd_bridge_ops *ops, uint8_t bus, uint8_t devfn, size_t *cursor,
 		   size_t *index);
 
+/* vtd_ioapic_find: the unit (index into d->drhd) whose scopes name the I/O APIC with
+ * id ioapic_id (VT-d §8.3.1.1: an IOAPIC scope, enumeration id = the I/O APIC id), and the
+ * source id its interrupt requests carry (*bus, *devfn). VTD_SCOPE_ERR_NONE when no unit
+ * names it (its interrupts cannot be remapped), or the scope's status when its path is
+ * bad. */
+int vtd_ioapic_find(const struct acpi_dmar_info *d, uint8_t ioapic_id, vtd_bus_reg_fn secondary_bus,
+		    void *ctx, size_t *unit, uint8_t *bus, uint8_t *devfn);
+
 #endif

@@ -53,6 +53,25 @@ enum irq_status ioapic_redir_encode(const struct ioapic_route *r, uint64_t *entr
 	return IRQ_OK;
 }
 
+enum irq_status ioapic_redir_encode_remapped(uint16_t index, const struct ioapic_route *r,
+					     uint64_t *entry)
+{
+	if (r->vector < IRQ_VECTOR_MIN_EXTERNAL || !attrs_valid(r->trigger, r->polarity))
+		return IRQ_ERR_INVALID;
+	uint64_t e = (uint64_t)r->vector | IOAPIC_REDIR_REMAP |
+		     (uint64_t)(index & 0x7fff) << IOAPIC_REDIR_REMAP_IDX_SHIFT;
+	if (index & 0x8000)
+		e |= IOAPIC_REDIR_REMAP_IDX15;
+	if (r->polarity == IRQ_POLARITY_LOW)
+		e |= IOAPIC_REDIR_POLARITY_LOW;
+	if (r->trigger == IRQ_TRIGGER_LEVEL)
+		e |= IOAPIC_REDIR_TRIGGER_LEVEL;
+	if (r->masked)
+		e |= IOAPIC_REDIR_MASKED;
+	*entry = e;
+	return IRQ_OK;
+}
+
 /* Bits 55:17 are reserved (82093AA §3.2.4). */
 #define IOAPIC_REDIR_RESERVED 0x00fffffffffe0000ull
 

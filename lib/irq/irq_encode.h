@@ -59,6 +59,13 @@ struct ioapic_route {
  * park an unused pin, write IOAPIC_REDIR_MASKED directly. */
 enum irq_status ioapic_redir_encode(const struct ioapic_route *r, uint64_t *entry);
 
+/* ioapic_redir_encode_remapped: the remappable-format entry for interrupt
+ * remapping entry `index`, with r's vector (for EOI), trigger, polarity and mask
+ * (r's destination is the remapping entry's business). IRQ_ERR_INVALID as
+ * ioapic_redir_encode for the vector and attributes. */
+enum irq_status ioapic_redir_encode_remapped(uint16_t index, const struct ioapic_route *r,
+					     uint64_t *entry);
+
 /* What a redirection entry holds, including the read-only status bits. */
 struct ioapic_redir_info {
 	struct ioapic_route route;

@@ -213,6 +213,28 @@ static void test_status_str(void **state)
 	assert_string_equal(irq_status_str((enum irq_status)99), "unknown");
 }
 
+/* Remappable-format redirection entries (VT-d §5.1.5.1). */
+static void test_ioapic_remapped(void **state)
+{
+	(void)state;
+	struct ioapic_route r = {0x31, 0, IRQ_TRIGGER_LEVEL, IRQ_POLARITY_LOW, true};
+	uint64_t e;
+	assert_int_equal(ioapic_redir_encode_remapped(5, &r, &e), IRQ_OK);
+	assert_int_equal(e & 0xff, 0x31);   /* vector, for EOI */
+	assert_true(e & (1ull << 48));	    /* interrupt format */
+	assert_int_equal(e >> 49, 5);	    /* index[14:0] */
+	assert_int_equal((e >> 11) & 1, 0); /* index[15] */
+	assert_true(e & (1ull << 15));	    /* level */
+	assert_true(e & (1ull << 13));	    /* active low */
+	assert_true(e & (1ull << 16));	    /* masked */
+	assert_int_equal((e >> 8) & 7, 0);  /* bits 10:8 zero */
+	assert_int_equal(ioapic_redir_encode_remapped(0x8001, &r, &e), IRQ_OK);
+	assert_int_equal(e >> 49, 1);
+	assert_int_equal((e >> 11) & 1, 1);
+	r.vector = 0x10; /* below the external range */
+	assert_int_equal(ioapic_redir_encode_remapped(1, &r, &e), IRQ_ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +247,7 @@ int main(void)
 	    cmocka_unit_test(test_msi_decode),
 	    cmocka_unit_test(test_msix_entry),
 	    cmocka_unit_test(test_status_str),
+	    cmocka_unit_test(test_ioapic_remapped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,7 +174,7 @@ static void test_register_commands(void **state)
 static void test_irte_and_remap_msi(void **state)
 {
 	(void)state;
-	struct vtd_irte e = vtd_irte_make(0x41, 3, false, 0x0018);
+	struct vtd_irte e = vtd_irte_make(0x41, 3, false, 0x0018, false);
 	assert_int_equal(e.lo & VTD_IRTE_LO_P, 1);
 	assert_int_equal((e.lo >> 16) & 0xff, 0x41); /* vector */
 	assert_int_equal((e.lo >> 40) & 0xff, 3);    /* xAPIC destination, bits 47:40 */
@@ -183,7 +183,7 @@ static void test_irte_and_remap_msi(void **state)
 	assert_int_equal(e.hi & 0xffff, 0x0018);     /* source id */
 	assert_int_equal((e.hi >> 16) & 3, 0);	     /* SQ: compare all bits */
 	assert_int_equal((e.hi >> 18) & 3, 1);	     /* SVT: verify SID */
-	struct vtd_irte x = vtd_irte_make(0x30, 0x12345, true, 0x0100);
+	struct vtd_irte x = vtd_irte_make(0x30, 0x12345, true, 0x0100, true);
 	assert_int_equal(x.lo >> 32, 0x12345); /* x2APIC: 32-bit destination */
 	assert_int_equal(vtd_msi_remap_addr(0), 0xfee00010u);
 	assert_int_equal(vtd_msi_remap_addr(5), 0xfee00010u | 5u << 5);

@@ -396,6 +396,39 @@ static void test_rmrr(void **state)
 	assert_int_equal(found, 2);
 }
 
+/* The I/O APIC a DRHD names by scope, and the source id it requests with. */
+static void test_ioapic_find(void **state)
+{
+	struct acpi_dmar_info d;
+	size_t unit = 99;
+	uint8_t bus = 0, devfn = 0;
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.ndrhd = 2;
+	d.drhd[0].scopes.dev[0] = mk(EP, 0, 1, 2, 0);
+	d.drhd[0].scopes.count = 1;
+	d.drhd[1].scopes.dev[0] = mk(ACPI_DMAR_SCOPE_IOAPIC, 0xf0, 1, 0x1f, 0);
+	d.drhd[1].scopes.dev[0].enumeration_id = 0;
+	d.drhd[1].scopes.count = 1;
+	assert_int_equal(vtd_ioapic_find(&d, 0, sec_bus, &calls, &unit, &bus, &devfn),
+			 VTD_SCOPE_OK);
+	assert_int_equal(unit, 1);
+	assert_int_equal(bus, 0xf0);
+	assert_int_equal(devfn, 0x1f << 3);
+	/* Another id is named by nobody. */
+	assert_int_equal(vtd_ioapic_find(&d, 2, sec_bus, &calls, &unit, &bus, &devfn),
+			 VTD_SCOPE_ERR_NONE);
+	/* A bad path is reported, not guessed. */
+	d.drhd[1].scopes.dev[0].npath = 0;
+	assert_int_equal(vtd_ioapic_find(&d, 0, sec_bus, &calls, &unit, &bus, &devfn),
+			 VTD_SCOPE_ERR_INVALID);
+	/* Counts beyond the arrays (a lying table) are bounded. */
+	d.ndrhd = 1000;
+	d.drhd[0].scopes.count = 1000;
+	assert_int_equal(vtd_ioapic_find(&d, 7, sec_bus, &calls, &unit, &bus, &devfn),
+			 VTD_SCOPE_ERR_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +442,7 @@ int main(void)
 	    cmocka_unit_test(test_covers),
 	    cmocka_unit_test(test_drhd_find),
 	    cmocka_unit_test(test_rmrr),
+	    cmocka_unit_test(test_ioapic_find),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
