@@ -66,11 +66,11 @@ enum dma_status dma_pool_create(struct vtd_domain *dom, uint16_t seg, uint8_t bu
 	p->va = phys_to_virt(p->pa);
 	enum dma_status st = DMA_OK;
 	if (dom != NULL) {
-		if (iova_alloc(&dom->iova, pages, 1, dma_limit, &p->iova) != IOVA_OK)
+		if (vtd_iova_alloc(dom, pages, dma_limit, &p->iova) != IOVA_OK)
 			st = DMA_E_NOMEM;
 		else if (vtd_map(dom, p->iova, p->pa, pages, VTD_PT_READ | VTD_PT_WRITE) !=
 			 VTD_OK) {
-			iova_free(&dom->iova, p->iova, pages);
+			vtd_iova_free(dom, p->iova, pages);
 			st = DMA_E_IOMMU;
 		}
 	} else {
@@ -81,7 +81,7 @@ enum dma_status dma_pool_create(struct vtd_domain *dom, uint16_t seg, uint8_t bu
 	if (st == DMA_OK && !ledger_add(p)) {
 		if (dom != NULL) {
 			vtd_unmap(dom, p->iova, pages);
-			iova_free(&dom->iova, p->iova, pages);
+			vtd_iova_free(dom, p->iova, pages);
 		}
 		st = DMA_E_NOMEM;
 	}
@@ -109,7 +109,7 @@ enum dma_status dma_pool_quarantine(struct dma_pool *p)
 		return DMA_E_IOMMU;
 	}
 	if (p->dom != NULL)
-		iova_free(&p->dom->iova, p->iova, p->pages);
+		vtd_iova_free(p->dom, p->iova, p->pages);
 	p->state = DMA_QUARANTINED;
 	return DMA_OK;
 }

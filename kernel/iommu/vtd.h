@@ -62,6 +62,11 @@ enum vtd_status vtd_domain_detach(struct vtd_domain *d);
 /* vtd_domain_destroy: frees a detached domain's tables and id. */
 void vtd_domain_destroy(struct vtd_domain *d);
 
+/* vtd_iova_alloc / vtd_iova_free: IOVA space of d, under the unit's lock
+ * (pools of one device may be made on several CPUs at once). */
+int vtd_iova_alloc(struct vtd_domain *d, uint64_t pages, uint64_t limit, uint64_t *iova);
+void vtd_iova_free(struct vtd_domain *d, uint64_t iova, uint64_t pages);
+
 /* vtd_map: maps pages frames from pa at iova (perm VTD_PT_READ|VTD_PT_WRITE);
  * all or nothing. In caching mode the IOTLB is invalidated after. */
 enum vtd_status vtd_map(struct vtd_domain *d, uint64_t iova, uint64_t pa, uint64_t pages,

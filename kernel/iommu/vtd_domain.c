@@ -250,3 +250,18 @@ enum vtd_status vtd_unmap(struct vtd_domain *d, uint64_t iova, uint64_t pages)
 	spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
 	return st;
 }
+
+int vtd_iova_alloc(struct vtd_domain *d, uint64_t pages, uint64_t limit, uint64_t *iova)
+{
+	uint64_t fl = spin_lock_class(&d->unit->lock, LOCK_CLASS_IOMMU);
+	int st = iova_alloc(&d->iova, pages, 1, limit, iova);
+	spin_unlock_class(&d->unit->lock, LOCK_CLASS_IOMMU, fl);
+	return st;
+}
+
+void vtd_iova_free(struct vtd_domain *d, uint64_t iova, uint64_t pages)
+{
+	uint64_t fl = spin_lock_class(&d->unit->lock, LOCK_CLASS_IOMMU);
+	iova_free(&d->iova, iova, pages);
+	spin_unlock_class(&d->unit->lock, LOCK_CLASS_IOMMU, fl);
+}
