@@ -65,14 +65,20 @@ enum dma_status dma_pool_create(struct vtd_domain *dom, uint16_t seg, uint8_t bu
 	}
 	p->va = phys_to_virt(p->pa);
 	enum dma_status st = DMA_OK;
+	bool reachable = false; /* the device may reach the frames: they must not be freed */
 	if (dom != NULL) {
+		enum vtd_status vs = VTD_OK;
 		if (vtd_iova_alloc(dom, pages, dma_limit, &p->iova) != IOVA_OK)
 			st = DMA_E_NOMEM;
-		else if (vtd_map(dom, p->iova, p->pa, pages, VTD_PT_READ | VTD_PT_WRITE) !=
-			 VTD_OK) {
-			vtd_iova_free(dom, p->iova, pages);
+		else if ((vs = vtd_map(dom, p->iova, p->pa, pages, VTD_PT_READ | VTD_PT_WRITE)) !=
+			 VTD_OK)
 			st = DMA_E_IOMMU;
-		}
+		/* A map that was written but not invalidated (caching mode) is
+		 * undone, and only an unmap proven complete frees anything. */
+		if (vs == VTD_E_TIMEOUT)
+			reachable = vtd_unmap(dom, p->iova, pages) != VTD_OK;
+		if (st == DMA_E_IOMMU && !reachable)
+			vtd_iova_free(dom, p->iova, pages);
 	} else {
 		p->iova = p->pa; /* what the device sees is physical */
 		if (dma_limit != 0 && p->pa + pages * PAGE_SIZE > dma_limit)
@@ -80,12 +86,22 @@ enum dma_status dma_pool_create(struct vtd_domain *dom, uint16_t seg, uint8_t bu
 	}
 	if (st == DMA_OK && !ledger_add(p)) {
 		if (dom != NULL) {
-			vtd_unmap(dom, p->iova, pages);
-			vtd_iova_free(dom, p->iova, pages);
+			reachable = vtd_unmap(dom, p->iova, pages) != VTD_OK;
+			if (!reachable)
+				vtd_iova_free(dom, p->iova, pages);
 		}
 		st = DMA_E_NOMEM;
 	}
 	if (st != DMA_OK) {
+		if (reachable) {
+			/* Never reused: kept out of the allocator for good. */
+			kprintf(
+			    "dma: %llu frames at 0x%llx stay reachable by %02x:%02x.%u (the IOMMU "
+			    "did not confirm the unmap): kept, never reused\n",
+			    (unsigned long long)pages, (unsigned long long)p->pa, bus, devfn >> 3,
+			    devfn & 7);
+			return st;
+		}
 		for (uint64_t i = 0; i < pages; i++)
 			frame_free(p->pa + i * PAGE_SIZE);
 		kfree(p);

@@ -109,6 +109,12 @@ bool vtd_qi_submit(struct vtd_unit *u, struct vtd_inv_desc d)
 {
 	uint32_t seq = ++u->status_seq;
 	uint32_t t = u->iq_tail, w = (t + 1) % VTD_IQ_ENTRIES;
+	uint32_t head = (uint32_t)(vtd_rd64(u, VTD_IQH) >> 4) % VTD_IQ_ENTRIES;
+	/* Two slots must be free, or pending descriptors would be overwritten. */
+	if ((t + 1) % VTD_IQ_ENTRIES == head || (t + 2) % VTD_IQ_ENTRIES == head) {
+		u->timeouts++;
+		return false;
+	}
 	u->iq[t] = d;
 	u->iq[w] = vtd_inv_wait(u->status_pa, seq);
 	vtd_flush_cache(u, &u->iq[t], sizeof(d));
@@ -118,8 +124,15 @@ bool vtd_qi_submit(struct vtd_unit *u, struct vtd_inv_desc d)
 	uint64_t end = clock_ns() + (uint64_t)VTD_WAIT_US * 1000;
 	while (__atomic_load_n(u->status, __ATOMIC_ACQUIRE) != seq) {
 		if (vtd_rd32(u, VTD_FSTS) & VTD_FSTS_IQE) {
-			vtd_wr32(u, VTD_FSTS, VTD_FSTS_IQE); /* reported; the queue moves on */
-			kprintf("iommu: unit %u: invalidation queue error\n", u->index);
+			/* The unit stopped at the bad descriptor and fetches it again
+			 * once IQE is cleared (§6.5.2.10): it becomes a harmless wait
+			 * first, so the queue moves on; this request failed. */
+			uint32_t bad = (uint32_t)(vtd_rd64(u, VTD_IQH) >> 4) % VTD_IQ_ENTRIES;
+			u->iq[bad] = vtd_inv_wait(u->status_pa, seq - 1);
+			vtd_flush_cache(u, &u->iq[bad], sizeof(u->iq[bad]));
+			vtd_wr32(u, VTD_FSTS, VTD_FSTS_IQE);
+			kprintf("iommu: unit %u: invalidation queue error at descriptor %u\n",
+				u->index, bad);
 			return false;
 		}
 		if (clock_ns() > end) {
@@ -247,6 +260,7 @@ static bool unit_up(struct vtd_unit *u)
 			(unsigned long long)u->base, why);
 		return false;
 	}
+	u->usable = true;
 	/* The widest the unit offers, 4 levels (48 bits) or 3 (39 bits): a wider
 	 * space costs one table page per domain and nothing per map. */
 	int levels = vtd_caps_levels(&u->caps, 4);
@@ -258,6 +272,19 @@ static bool unit_up(struct vtd_unit *u)
 		return false;
 	}
 	u->levels = (unsigned)levels;
+	/* Left on by firmware or a previous kernel: queued invalidation (the
+	 * command registers may not be used under it, §6.5.2) and remapping (its
+	 * table is memory we do not own) go off first. */
+	if ((vtd_rd32(u, VTD_GSTS) & VTD_GSTS_IRES) &&
+	    !vtd_gcmd(u, VTD_GCMD_IRE, VTD_GSTS_IRES, false))
+		return false;
+	if (vtd_rd32(u, VTD_GSTS) & VTD_GSTS_QIES) {
+		uint64_t end = clock_ns() + (uint64_t)VTD_WAIT_US * 1000;
+		while (vtd_rd64(u, VTD_IQH) != vtd_rd64(u, VTD_IQT) && clock_ns() < end)
+			;
+		if (!vtd_gcmd(u, VTD_GCMD_QIE, VTD_GSTS_QIES, false))
+			return false;
+	}
 	if (vtd_rd32(u, VTD_GSTS) & VTD_GSTS_TES) {
 		/* Firmware left translation on: off first, on our tables after. */
 		if (!vtd_gcmd(u, VTD_GCMD_TE, VTD_GSTS_TES, false)) {
@@ -406,6 +433,8 @@ unsigned vtd_poll_faults(struct vtd_fault *last)
 	unsigned found = 0;
 	for (unsigned i = 0; i < vtd_nunits; i++) {
 		struct vtd_unit *u = &vtd_units[i];
+		if (!u->usable)
+			continue; /* its fault registers may lie anywhere (or nowhere) */
 		uint64_t fl = spin_lock_class(&u->lock, LOCK_CLASS_IOMMU);
 		uint32_t fsts = vtd_rd32(u, VTD_FSTS);
 		unsigned idx = (fsts >> VTD_FSTS_FRI_SHIFT) & VTD_FSTS_FRI_MASK;

@@ -31,6 +31,7 @@ void vtd_print(void)
 			    u->last.read ? "read" : "write", (unsigned long long)u->last.addr,
 			    u->last.reason, vtd_fault_reason_name(u->last.reason));
 	}
+	uint64_t fl = spin_lock_class(&vtd_domains_lock, LOCK_CLASS_IOMMU);
 	for (unsigned i = 0; i < VTD_MAX_DOMAINS; i++) {
 		const struct vtd_domain *d = vtd_domains[i];
 		if (d == NULL)
@@ -43,6 +44,7 @@ void vtd_print(void)
 		    (unsigned long long)d->pt.table_pages, (unsigned long long)d->iova.used_pages,
 		    (unsigned long long)vtd_faults_for(vtd_sid(d->bus, d->devfn)));
 	}
+	spin_unlock_class(&vtd_domains_lock, LOCK_CLASS_IOMMU, fl);
 }
 
 static void cmd_iommu(void)

@@ -11,6 +11,7 @@
 #include "mm/layout.h"
 
 struct vtd_domain *vtd_domains[VTD_MAX_DOMAINS];
+spinlock_t vtd_domains_lock = SPINLOCK_INIT; /* the table above; never with a unit's lock */
 
 static bool pt_alloc(void *ctx, uint64_t *pa)
 {
@@ -99,21 +100,25 @@ enum vtd_status vtd_domain_create(uint16_t seg, uint8_t bus, uint8_t devfn, uint
 	    (struct vtd_pt_ops){pt_alloc, pt_free, pt_virt, u->caps.c ? NULL : pt_flush, u};
 	uint64_t fl = spin_lock_class(&u->lock, LOCK_CLASS_IOMMU);
 	int did = alloc_did(u);
+	spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
 	int slot = -1;
-	for (int i = 0; i < VTD_MAX_DOMAINS && slot < 0; i++)
+	fl = spin_lock_class(&vtd_domains_lock, LOCK_CLASS_IOMMU);
+	for (int i = 0; i < VTD_MAX_DOMAINS && slot < 0 && did > 0; i++)
 		if (vtd_domains[i] == NULL)
 			slot = i;
-	if (did > 0 && slot >= 0)
+	if (slot >= 0)
 		vtd_domains[slot] = d;
-	spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
+	spin_unlock_class(&vtd_domains_lock, LOCK_CLASS_IOMMU, fl);
 	if (did < 0 || slot < 0 || iova_init(&d->iova, VTD_PAGE_SIZE, limit) != IOVA_OK ||
 	    vtd_pt_init(&d->pt, u->levels, &pt_ops[u->index]) != VTD_PT_OK) {
 		fl = spin_lock_class(&u->lock, LOCK_CLASS_IOMMU);
 		if (did > 0)
 			u->did_used[did / 8] &= (uint8_t) ~(1u << (did % 8));
+		spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
+		fl = spin_lock_class(&vtd_domains_lock, LOCK_CLASS_IOMMU);
 		if (slot >= 0 && vtd_domains[slot] == d)
 			vtd_domains[slot] = NULL;
-		spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
+		spin_unlock_class(&vtd_domains_lock, LOCK_CLASS_IOMMU, fl);
 		kfree(d);
 		return VTD_E_NOMEM;
 	}
@@ -156,9 +161,10 @@ enum vtd_status vtd_domain_attach(struct vtd_domain *d)
 	__atomic_store_n(&c->lo, e.lo, __ATOMIC_RELEASE);
 	vtd_flush_cache(u, c, sizeof(*c));
 	vtd_write_buffer_flush(u);
-	/* A not-present entry may be cached in caching mode (VT-d §6.1): the
-	 * device's context entry and the domain's IOTLB are invalidated always. */
-	if (!vtd_inv_ctx(u, VTD_INV_DEVICE, d->did, vtd_sid(d->bus, d->devfn)) ||
+	/* A not-present entry may be cached in caching mode (VT-d §6.1), under
+	 * domain id 0 (§9.3): the device's context entry and the domain's IOTLB
+	 * are invalidated always. */
+	if (!vtd_inv_ctx(u, VTD_INV_DEVICE, u->caps.cm ? 0 : d->did, vtd_sid(d->bus, d->devfn)) ||
 	    !vtd_inv_tlb(u, VTD_INV_DOMAIN, d->did, 0, 0))
 		st = VTD_E_TIMEOUT;
 	d->attached = true;
@@ -184,8 +190,9 @@ enum vtd_status vtd_domain_detach(struct vtd_domain *d)
 	/* VT-d §6.5.3.3: context cache, then the domain's IOTLB, both waited for. */
 	if (!vtd_inv_ctx(u, VTD_INV_DEVICE, d->did, vtd_sid(d->bus, d->devfn)) ||
 	    !vtd_inv_tlb(u, VTD_INV_DOMAIN, d->did, 0, 0))
-		st = VTD_E_TIMEOUT;
-	d->attached = false;
+		st = VTD_E_TIMEOUT; /* not proven detached: it stays attached */
+	else
+		d->attached = false;
 out:
 	spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
 	return st;
@@ -194,15 +201,23 @@ out:
 void vtd_domain_destroy(struct vtd_domain *d)
 {
 	struct vtd_unit *u = d->unit;
-	if (d->attached)
-		vtd_domain_detach(d);
+	if (d->attached && vtd_domain_detach(d) != VTD_OK) {
+		/* The unit may still walk these tables or cache this id: both are
+		 * kept, never reused (a leak, not a hole). */
+		kprintf("iommu: domain %u of %02x:%02x.%u not proven detached; its tables and id "
+			"are kept\n",
+			d->did, d->bus, d->devfn >> 3, d->devfn & 7);
+		return;
+	}
 	uint64_t fl = spin_lock_class(&u->lock, LOCK_CLASS_IOMMU);
 	vtd_pt_destroy(&d->pt);
 	u->did_used[d->did / 8] &= (uint8_t) ~(1u << (d->did % 8));
+	spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
+	fl = spin_lock_class(&vtd_domains_lock, LOCK_CLASS_IOMMU);
 	for (int i = 0; i < VTD_MAX_DOMAINS; i++)
 		if (vtd_domains[i] == d)
 			vtd_domains[i] = NULL;
-	spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
+	spin_unlock_class(&vtd_domains_lock, LOCK_CLASS_IOMMU, fl);
 	kfree(d);
 }
 

@@ -24,7 +24,8 @@ struct vtd_unit {
 	uint32_t ver;
 	struct vtd_caps caps;
 	unsigned levels;
-	bool te; /* translation enabled */
+	bool usable; /* its capabilities passed the checks: its registers may be read */
+	bool te;     /* translation enabled */
 	uint64_t root_pa;
 	struct vtd_root_entry *root;
 	uint64_t ctx_pa[VTD_ROOT_ENTRIES]; /* context table per bus, 0: none yet */
@@ -52,6 +53,7 @@ struct vtd_unit {
 extern struct vtd_unit vtd_units[VTD_MAX_UNITS];
 extern unsigned vtd_nunits;
 extern struct vtd_domain *vtd_domains[VTD_MAX_DOMAINS];
+extern spinlock_t vtd_domains_lock;
 
 uint32_t vtd_rd32(struct vtd_unit *u, uint32_t off);
 uint64_t vtd_rd64(struct vtd_unit *u, uint32_t off);

@@ -25,7 +25,10 @@ bool vtd_ir_enable(struct vtd_unit *u)
 		return false;
 	}
 	vtd_wr64(u, VTD_IRTA, u->irt_pa | (eim ? VTD_IRTA_EIME : 0) | VTD_IRTA_S_256);
+	/* Compatibility-format interrupts blocked: CFI cleared explicitly, since
+	 * GCMD writes carry GSTS's persistent bits, CFIS among them (§11.4.4). */
 	if (!vtd_gcmd_oneshot(u, VTD_GCMD_SIRTP, VTD_GSTS_IRTPS, true) ||
+	    !vtd_gcmd(u, VTD_GCMD_CFI, VTD_GSTS_CFIS, false) ||
 	    !vtd_qi_submit(u, vtd_inv_iec(false, 0, 0)) ||
 	    !vtd_gcmd(u, VTD_GCMD_IRE, VTD_GSTS_IRES, true)) {
 		kprintf("iommu: unit %u: interrupt remapping does not turn on\n", u->index);
@@ -61,6 +64,12 @@ static enum vtd_status irte_alloc(struct vtd_unit *u, uint16_t sid, uint8_t vect
 		/* An entry not present may still be cached: invalidate it (§6.5.2.8). */
 		u->iec_inv++;
 		st = vtd_qi_submit(u, vtd_inv_iec(true, (uint16_t)i, 0)) ? VTD_OK : VTD_E_TIMEOUT;
+		if (st != VTD_OK) {
+			/* Not proven usable: the entry goes not-present again and its
+			 * index stays taken (it may be cached). */
+			__atomic_store_n(&u->irt[i].lo, 0, __ATOMIC_RELEASE);
+			vtd_flush_cache(u, &u->irt[i], sizeof(e));
+		}
 		*handle = (uint16_t)i;
 		break;
 	}

@@ -112,6 +112,9 @@ static enum irq_status compose_for(const struct pci_fn *f, unsigned cpu, uint8_t
 
 static void uncompose(struct irq_hw *h)
 {
+	if (h->remapped_ioapic)
+		vtd_irte_free_unit(h->irte_unit, h->irte);
+	h->remapped_ioapic = false;
 	if (h->remapped && h->pci != NULL)
 		vtd_irte_free(h->pci->seg, h->pci->bus, (uint8_t)(h->pci->dev << 3 | h->pci->fn),
 			      h->irte);
@@ -177,8 +180,8 @@ enum irq_status irq_route_isa(unsigned isa_irq, unsigned cpu, irq_notify_fn fn, 
 		} else {
 			if (vtd_ir_on())
 				kprintf(
-				    "irq: I/O APIC %u is named by no remapping unit: its pin %u "
-				    "stays in compatibility format\n",
+				    "irq: I/O APIC %u pin %u has no remapping entry (no unit names "
+				    "it, or the table is full): compatibility format\n",
 				    gsimap.ioapic[ioapic].id, pin);
 			ioapic_redir_encode(&r, &entry);
 		}
