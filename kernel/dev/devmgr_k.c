@@ -13,9 +13,12 @@
 
 static struct kdev *devs;
 static size_t ndevs;
-/* LOCK_CLASS_DEVMGR would be taken for short record updates; the steps run
- * without it (they wait for hardware): one teardown per record at a time is
- * the lib's rule (DEV_E_TEARDOWN). */
+/* The records' lock (LOCK_CLASS_DEVMGR, first in the table): held for every
+ * state change of a record and from a handle's reserve to its commit or abort,
+ * so a teardown never begins under a half-issued handle. The teardown's steps
+ * run without it (they wait for hardware); one teardown per record at a time
+ * is the lib's rule (DEV_E_TEARDOWN). */
+static spinlock_t devmgr_lock = SPINLOCK_INIT;
 
 void devmgr_init(void)
 {
@@ -79,7 +82,9 @@ enum dev_status devmgr_claim(struct kdev *d, const uint64_t limits[DEV_R_COUNT],
 		vtd_domain_destroy(dom);
 		return DEV_E_STATE;
 	}
+	uint64_t fl = spin_lock_class(&devmgr_lock, LOCK_CLASS_DEVMGR);
 	enum dev_status st = dev_claim(&d->rec, limits, epoch);
+	spin_unlock_class(&devmgr_lock, LOCK_CLASS_DEVMGR, fl);
 	if (st != DEV_OK) {
 		if (dom != NULL)
 			vtd_domain_destroy(dom);
@@ -107,18 +112,19 @@ enum dev_status devmgr_pool(struct kdev *d, uint64_t bytes, struct dma_pool **po
 			slot = i;
 	if (slot < 0)
 		return DEV_E_FULL;
+	uint64_t fl = spin_lock_class(&devmgr_lock, LOCK_CLASS_DEVMGR);
 	enum dev_status st = dev_handle_reserve(&d->rec, DEV_H_POOL, charge, &t);
-	if (st != DEV_OK)
-		return st;
-	if (dma_pool_create(d->dom, d->fn->seg, d->fn->bus, devfn_of(d), bytes, d->dma_limit,
-			    pool) != DMA_OK) {
+	if (st == DEV_OK && dma_pool_create(d->dom, d->fn->seg, d->fn->bus, devfn_of(d), bytes,
+					    d->dma_limit, pool) != DMA_OK) {
 		dev_handle_abort(&t);
-		return DEV_E_BUDGET;
+		st = DEV_E_BUDGET;
+	} else if (st == DEV_OK) {
+		dev_handle_commit(&t, ref);
+		d->pool[slot] = *pool;
+		d->pool_ref[slot] = *ref;
 	}
-	dev_handle_commit(&t, ref);
-	d->pool[slot] = *pool;
-	d->pool_ref[slot] = *ref;
-	return DEV_OK;
+	spin_unlock_class(&devmgr_lock, LOCK_CLASS_DEVMGR, fl);
+	return st;
 }
 
 /* One step on the hardware; the result the lib takes. */
@@ -176,7 +182,9 @@ static enum dev_step_result do_step(struct kdev *d, enum dev_step s)
 
 enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why)
 {
+	uint64_t fl = spin_lock_class(&devmgr_lock, LOCK_CLASS_DEVMGR);
 	enum dev_status st = dev_teardown_begin(&d->rec, why);
+	spin_unlock_class(&devmgr_lock, LOCK_CLASS_DEVMGR, fl);
 	if (st != DEV_OK)
 		return st;
 	enum dev_step s;
@@ -188,7 +196,10 @@ enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why)
 			r == DEV_SR_OK		  ? "ok"
 			: r == DEV_SR_UNAVAILABLE ? "unavailable"
 						  : "FAILED");
-		if ((st = dev_teardown_report(&d->rec, s, r)) != DEV_OK)
+		fl = spin_lock_class(&devmgr_lock, LOCK_CLASS_DEVMGR);
+		st = dev_teardown_report(&d->rec, s, r);
+		spin_unlock_class(&devmgr_lock, LOCK_CLASS_DEVMGR, fl);
+		if (st != DEV_OK)
 			return st;
 	}
 	kprintf("devmgr: %02x:%02x.%u teardown done: %s, epoch %llu, frames %s\n", d->fn->bus,

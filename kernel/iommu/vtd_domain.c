@@ -63,14 +63,17 @@ static bool map_rmrrs(struct vtd_domain *d)
 		const struct acpi_rmrr *r = &ai->dmar.rmrr[i];
 		uint64_t base = r->base & ~(uint64_t)(VTD_PAGE_SIZE - 1);
 		uint64_t pages = ((r->limit | (VTD_PAGE_SIZE - 1)) + 1 - base) / VTD_PAGE_SIZE;
-		if (vtd_pt_map(&d->pt, base, base, pages, VTD_PT_READ | VTD_PT_WRITE) !=
-		    VTD_PT_OK) {
-			kprintf("iommu: %02x:%02x.%u: RMRR 0x%llx-0x%llx cannot be mapped\n",
+		/* A firmware region is small (a USB or graphics buffer); a huge one
+		 * would cost table frames by the gigabyte: refused, so is the device. */
+		if (pages > VTD_RMRR_MAX_PAGES || iova_reserve(&d->iova, base, pages) != IOVA_OK ||
+		    vtd_pt_map(&d->pt, base, base, pages, VTD_PT_READ | VTD_PT_WRITE) !=
+			VTD_PT_OK) {
+			kprintf("iommu: %02x:%02x.%u: RMRR 0x%llx-0x%llx refused (over 64 MiB, "
+				"overlapping, or no memory for its tables)\n",
 				d->bus, d->devfn >> 3, d->devfn & 7, (unsigned long long)r->base,
 				(unsigned long long)r->limit);
 			return false;
 		}
-		iova_reserve(&d->iova, base, pages);
 		kprintf("iommu: %02x:%02x.%u: RMRR 0x%llx-0x%llx identity-mapped\n", d->bus,
 			d->devfn >> 3, d->devfn & 7, (unsigned long long)r->base,
 			(unsigned long long)r->limit);

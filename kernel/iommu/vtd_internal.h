@@ -9,11 +9,12 @@
 #include "irq/irq.h"
 #include "lib/irq/registry.h"
 
-#define VTD_MAX_UNITS	VTD_UNITS_MAX
-#define VTD_UNITS_MAX	8
-#define VTD_MAX_DOMAINS 64   /* domains alive at once (all units) */
-#define VTD_DID_MAX	1024 /* domain ids used per unit (fewer if CAP.ND says so) */
-#define VTD_FAULT_SIDS	32   /* requesters whose faults are counted apart */
+#define VTD_MAX_UNITS	   VTD_UNITS_MAX
+#define VTD_UNITS_MAX	   8
+#define VTD_MAX_DOMAINS	   64	 /* domains alive at once (all units) */
+#define VTD_DID_MAX	   1024	 /* domain ids used per unit (fewer if CAP.ND says so) */
+#define VTD_FAULT_SIDS	   32	 /* requesters whose faults are counted apart */
+#define VTD_RMRR_MAX_PAGES 16384 /* 64 MiB: a larger reserved region is refused */
 
 struct vtd_unit {
 	unsigned index;
