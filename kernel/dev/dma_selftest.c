@@ -13,6 +13,7 @@
 #include "devctl.h"
 #include "devmgr_k.h"
 #include "dmapool.h"
+#include "edu_dma.h"
 #include "pci.h"
 #include "arch/x86_64/clock.h"
 #include "arch/x86_64/cpu.h"
@@ -26,43 +27,24 @@
 #include "mm/frames.h"
 #include "mm/layout.h"
 
-#define EDU_DMA_WAIT_US 3000000 /* edu runs a transfer 100 ms (virtual) after the command */
-#define DMA_LIMIT	(1ull << EDU_DMA_MASK_BITS)
+#define DMA_LIMIT (1ull << EDU_DMA_MASK_BITS)
 /* QEMU 7.2's edu refuses (with a hardware error that stops QEMU) a transfer that
  * ends exactly at the end of its buffer: its range check wants the end inside. */
-#define XFER		2048u
+#define XFER	  2048u
 
 static volatile uint8_t *edu;
 static const struct pci_fn *edu_fn;
 static char why[128];
 
-static void edu_wr64(uint32_t off, uint64_t v)
-{
-	*(volatile uint64_t *)(edu + off) = v;
-}
-
-static uint64_t edu_rd64(uint32_t off)
-{
-	return *(volatile uint64_t *)(edu + off);
-}
-
 /* Starts one edu transfer of len bytes between its buffer and bus address a. */
 static void edu_start(uint64_t a, uint32_t len, bool to_ram)
 {
-	edu_wr64(EDU_DMA_SRC, to_ram ? EDU_DMA_BUF : a);
-	edu_wr64(EDU_DMA_DST, to_ram ? a : EDU_DMA_BUF);
-	edu_wr64(EDU_DMA_COUNT, len);
-	edu_wr64(EDU_DMA_CMD, EDU_DMA_CMD_START | (to_ram ? EDU_DMA_CMD_TO_RAM : 0));
+	edu_dma_start(edu, to_ram ? EDU_DMA_BUF : a, to_ram ? a : EDU_DMA_BUF, len, to_ram);
 }
 
-/* Waits, bounded, for edu's transfer to be over (faulted or not). */
 static bool edu_wait(void)
 {
-	uint64_t end = clock_ns() + (uint64_t)EDU_DMA_WAIT_US * 1000;
-	while (edu_rd64(EDU_DMA_CMD) & EDU_DMA_CMD_START)
-		if (clock_ns() > end)
-			return false;
-	return true;
+	return edu_dma_wait(edu);
 }
 
 static bool edu_dma(uint64_t a, uint32_t len, bool to_ram)

@@ -9,6 +9,7 @@
  * message, are tried and reported as QEMU 7.2 treats them: it gives DMA writes
  * to the interrupt window no requester id, and passes compatibility format. */
 #include "dmapool.h"
+#include "edu_dma.h"
 #include "pci.h"
 #include "arch/x86_64/clock.h"
 #include "arch/x86_64/cpu.h"
@@ -22,8 +23,7 @@
 #include "irq/irq.h"
 #include "lib/irq/irq_encode.h"
 
-#define WAIT_NS	     300000000ull /* edu copies 100 ms after it is told to */
-#define EDU_DMA_WAIT 3000000000ull
+#define WAIT_NS 300000000ull /* edu copies 100 ms after it is told to */
 
 static volatile uint8_t *edu;
 static volatile uint64_t hits;
@@ -38,16 +38,8 @@ static void on_edu(void *ctx)
 
 static bool edu_dma(uint64_t src, uint64_t dst, uint32_t len, bool to_ram)
 {
-	*(volatile uint64_t *)(edu + EDU_DMA_SRC) = src;
-	*(volatile uint64_t *)(edu + EDU_DMA_DST) = dst;
-	*(volatile uint64_t *)(edu + EDU_DMA_COUNT) = len;
-	*(volatile uint64_t *)(edu + EDU_DMA_CMD) =
-	    EDU_DMA_CMD_START | (to_ram ? EDU_DMA_CMD_TO_RAM : 0);
-	uint64_t end = clock_ns() + EDU_DMA_WAIT;
-	while (*(volatile uint64_t *)(edu + EDU_DMA_CMD) & EDU_DMA_CMD_START)
-		if (clock_ns() > end)
-			return false;
-	return true;
+	edu_dma_start(edu, src, dst, len, to_ram);
+	return edu_dma_wait(edu);
 }
 
 /* Waits (interrupts on) until hits passes n or the time is up. */

@@ -123,6 +123,24 @@ static enum vtd_pt_status check_range(const struct vtd_pt *pt, uint64_t iova, ui
 	return VTD_PT_OK;
 }
 
+/* Writes the leaf entries of [iova, iova + pages pages), whose tables exist: each
+ * (pa of its page) | leaf, or 0 (not present) when leaf is 0; flushed per table. */
+static void write_leaves(struct vtd_pt *pt, uint64_t iova, uint64_t pages, uint64_t pa,
+			 uint64_t leaf)
+{
+	uint64_t n;
+	for (uint64_t done = 0; done < pages; done += n) {
+		uint64_t va = iova + (done << VTD_PAGE_SHIFT);
+		uint64_t *t = leaf_lookup(pt, va);
+		unsigned first = vtd_pte_index(va, 1);
+		n = chunk(va, pages - done);
+		for (uint64_t i = 0; i < n; i++)
+			pte_set(&t[first + i],
+				leaf ? (pa + ((done + i) << VTD_PAGE_SHIFT)) | leaf : 0);
+		flush(pt, &t[first], n * ENTRY_SIZE);
+	}
+}
+
 enum vtd_pt_status vtd_pt_init(struct vtd_pt *pt, unsigned levels, const struct vtd_pt_ops *ops)
 {
 	uint64_t *va;
@@ -175,15 +193,7 @@ enum vtd_pt_status vtd_pt_map(struct vtd_pt *pt, uint64_t iova, uint64_t pa, uin
 			return st;
 	}
 	leaf = (perm & VTD_PT_READ ? VTD_PTE_R : 0) | (perm & VTD_PT_WRITE ? VTD_PTE_W : 0);
-	for (uint64_t done = 0; done < pages; done += n) {
-		uint64_t va = iova + (done << VTD_PAGE_SHIFT);
-		uint64_t *t = leaf_lookup(pt, va);
-		unsigned first = vtd_pte_index(va, 1);
-		n = chunk(va, pages - done);
-		for (uint64_t i = 0; i < n; i++)
-			pte_set(&t[first + i], (pa + ((done + i) << VTD_PAGE_SHIFT)) | leaf);
-		flush(pt, &t[first], n * ENTRY_SIZE);
-	}
+	write_leaves(pt, iova, pages, pa, leaf);
 	pt->mapped_pages += pages;
 	return VTD_PT_OK;
 }
@@ -205,15 +215,7 @@ enum vtd_pt_status vtd_pt_unmap(struct vtd_pt *pt, uint64_t iova, uint64_t pages
 			if (!pte_present(t[vtd_pte_index(va, 1) + i]))
 				return VTD_PT_ERR_NOTMAPPED;
 	}
-	for (uint64_t done = 0; done < pages; done += n) {
-		uint64_t va = iova + (done << VTD_PAGE_SHIFT);
-		uint64_t *t = leaf_lookup(pt, va);
-		unsigned first = vtd_pte_index(va, 1);
-		n = chunk(va, pages - done);
-		for (uint64_t i = 0; i < n; i++)
-			pte_set(&t[first + i], 0);
-		flush(pt, &t[first], n * ENTRY_SIZE);
-	}
+	write_leaves(pt, iova, pages, 0, 0);
 	pt->mapped_pages -= pages;
 	return VTD_PT_OK;
 }
