@@ -99,3 +99,113 @@ interface BootManifest {
   # The name of init's own capability in slot index (init holds its grants in
   # manifest order), so init can resolve CapInfo.from; empty past the last.
 }
+
+# ---- Device authority (docs/device-authority.md) ----
+#
+# A driver holds a Device: one claimed PCI function under one owner epoch. Every
+# capability issued through it (DeviceMmio, Interrupt, DMAPool, and the buffers
+# of a pool) carries that epoch and its own generation in the device manager's
+# ledger; once the claim ends (release, exit, crash, reset, revoke) each of them
+# fails closed with CAPOS_E_STALE, whatever the holder does.
+
+enum DmaIsolation {
+  iommu @0;       # an IOMMU confines the device to its own domain
+  unconfined @1;  # no IOMMU translates for it: it can reach any memory
+}
+
+enum BarKind {
+  none @0;    # not implemented, or the upper half of a 64-bit BAR
+  mem32 @1;
+  mem64 @2;
+  io @3;
+}
+
+struct BarInfo {
+  kind @0 :BarKind;
+  size @1 :UInt64;
+  prefetchable @2 :Bool;
+}
+
+struct DeviceInfo {
+  vendor @0 :UInt16;
+  device @1 :UInt16;
+  classCode @2 :UInt32;   # class, subclass, prog-if (24 bits)
+  segment @3 :UInt16;
+  bus @4 :UInt8;
+  dev @5 :UInt8;
+  function @6 :UInt8;
+  bars @7 :List(BarInfo);  # six entries (BAR 0..5)
+  msiCount @8 :UInt16;     # vectors the MSI capability offers (0: none)
+  msixCount @9 :UInt16;    # MSI-X table entries (0: none)
+  intxPin @10 :UInt8;      # 1..4 for INTA..INTD, 0: none
+  isolation @11 :DmaIsolation;
+  epoch @12 :UInt64;       # the owner epoch of this claim
+}
+
+enum InterruptKind {
+  auto @0;  # MSI-X when the function has it, else MSI, else INTx
+  msix @1;
+  msi @2;
+  intx @3;
+}
+
+# One claimed PCI function.
+interface Device {
+  info @0 () -> (info :DeviceInfo);
+  configRead @1 (offset :UInt16, width :UInt8) -> (value :UInt32);
+  # The standard header and capability lists (offset < 256; width 1, 2 or 4,
+  # naturally aligned). Writes happen only through the methods below: the
+  # kernel keeps the command register, the BARs and the MSI/MSI-X tables.
+  mmio @2 (bar :UInt8, offset :UInt64, length :UInt64) -> (window :DeviceMmio);
+  # A window of a memory BAR mapped into the caller, uncached, no-execute.
+  interrupt @3 (index :UInt16, kind :InterruptKind) -> (irq :Interrupt);
+  # The kernel alone chooses the message address and data.
+  dmaPool @4 (bytes :UInt64) -> (pool :DMAPool);
+  # Pinned, zeroed memory the device reaches (through its IOMMU domain where
+  # there is one), mapped into the caller.
+  setBusMaster @5 (on :Bool) -> ();
+  reset @6 () -> (epoch :UInt64);
+  # The ordered teardown of every handle issued so far, the function's reset,
+  # and a new owner epoch (returned): every earlier handle is stale, this
+  # Device goes on under the new epoch with the same budget.
+}
+
+# A window of one BAR, mapped into the holder when it was created.
+interface DeviceMmio {
+  info @0 () -> (address :UInt64, length :UInt64, bar :UInt8, offset :UInt64);
+}
+
+# One interrupt source of a claimed device.
+interface Interrupt {
+  wait @0 () -> (count :UInt64);
+  # Returns once the source fired since the last wait (count: how many times).
+  ack @1 () -> ();
+  # INTx: unmask the pin again (it is masked when it fires); MSI/MSI-X: nothing.
+  mask @2 () -> ();
+  unmask @3 () -> ();
+  info @4 () -> (kind :InterruptKind, index :UInt16, vector :UInt8, count :UInt64);
+}
+
+# A buffer of a DMAPool: named by (id, generation) in calls.
+struct DmaBuffer {
+  id @0 :UInt32;
+  generation @1 :UInt32;
+  iova @2 :UInt64;     # the device's address of its first byte
+  address @3 :UInt64;  # the holder's address of its first byte
+  length @4 :UInt64;
+}
+
+interface DMAPool {
+  alloc @0 (bytes :UInt64, align :UInt64) -> (buffer :DmaBuffer);
+  free @1 (id :UInt32, generation :UInt32) -> ();
+  info @2 () -> (isolation :DmaIsolation, bytes :UInt64, used :UInt64,
+                 address :UInt64, iova :UInt64);
+}
+
+# init's hold on one device of the boot manifest: it claims the device (a
+# new owner epoch, a fresh Device to move to a driver) and takes it back.
+interface DeviceSlot {
+  claim @0 () -> (device :Device);
+  revoke @1 () -> ();
+  # Ends the current claim (the ordered teardown) whoever holds its Device.
+}

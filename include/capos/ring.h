@@ -38,6 +38,10 @@ enum capos_status {
 	CAPOS_E_INVOKE = -5,	      /* the target refused the invocation */
 	CAPOS_E_RESERVED_OPCODE = -6, /* opcode reserved */
 	CAPOS_E_NO_RESOURCES = -7,    /* a ledger limit was reached */
+	CAPOS_E_STALE = -8,	      /* a device handle or buffer of an ended claim,
+				       * or of a vacated sub-handle (docs/device-authority.md) */
+	CAPOS_E_NO_DEVICE = -9,	      /* the device refuses: no such BAR, vector,
+				       * IOMMU (policy), or it is claimed already */
 };
 
 /* A capability handle: slot index and the generation it was issued under. */

@@ -25,7 +25,8 @@ static int known_status(int32_t s)
 {
 	return s == CAPOS_OK || s == CAPOS_E_MALFORMED || s == CAPOS_E_BAD_PARAMS ||
 	       s == CAPOS_E_BAD_RESULT || s == CAPOS_E_LOOKUP || s == CAPOS_E_INVOKE ||
-	       s == CAPOS_E_RESERVED_OPCODE || s == CAPOS_E_NO_RESOURCES;
+	       s == CAPOS_E_RESERVED_OPCODE || s == CAPOS_E_NO_RESOURCES || s == CAPOS_E_STALE ||
+	       s == CAPOS_E_NO_DEVICE;
 }
 
 static uint64_t raw_syscall(uint64_t nr, uint64_t a, uint64_t b)

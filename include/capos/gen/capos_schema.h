@@ -29,7 +29,12 @@
 	X(ProcessHandle, PROCESS_HANDLE, 0x8e3d185520974ae5ull) \
 	X(Endpoint, ENDPOINT, 0xab01fd65e61ad0d7ull) \
 	X(EndpointClient, ENDPOINT_CLIENT, 0xc2b9154d9697fcadull) \
-	X(BootManifest, BOOT_MANIFEST, 0xf815a573f06e85e1ull)
+	X(BootManifest, BOOT_MANIFEST, 0xf815a573f06e85e1ull) \
+	X(Device, DEVICE, 0xde17fb8db5dd593aull) \
+	X(DeviceMmio, DEVICE_MMIO, 0xcc8e18aaf19cfbaeull) \
+	X(Interrupt, INTERRUPT, 0xe11f5da4a2581af0ull) \
+	X(DMAPool, DMAPOOL, 0xe366773eb5613144ull) \
+	X(DeviceSlot, DEVICE_SLOT, 0x8c072a37cfe59e18ull)
 
 /* interface Console */
 #define CAPOS_IFACE_CONSOLE 0x8d747379d82d8555ull
@@ -194,6 +199,269 @@
 #define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_DATA_WORDS 0
 #define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_PTR_COUNT 1
 #define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_NAME_PTR 0 /* text */
+
+/* enum DmaIsolation */
+#define CAPOS_DMA_ISOLATION_IOMMU 0
+#define CAPOS_DMA_ISOLATION_UNCONFINED 1
+
+/* enum BarKind */
+#define CAPOS_BAR_KIND_NONE 0
+#define CAPOS_BAR_KIND_MEM32 1
+#define CAPOS_BAR_KIND_MEM64 2
+#define CAPOS_BAR_KIND_IO 3
+
+/* BarInfo */
+#define CAPOS_BAR_INFO_DATA_WORDS 2
+#define CAPOS_BAR_INFO_PTR_COUNT 0
+#define CAPOS_BAR_INFO_KIND_OFF 0 /* enum */
+#define CAPOS_BAR_INFO_SIZE_OFF 8 /* uint64 */
+#define CAPOS_BAR_INFO_PREFETCHABLE_OFF 2 /* bool */
+#define CAPOS_BAR_INFO_PREFETCHABLE_BIT 0
+
+/* DeviceInfo */
+#define CAPOS_DEVICE_INFO_DATA_WORDS 4
+#define CAPOS_DEVICE_INFO_PTR_COUNT 1
+#define CAPOS_DEVICE_INFO_VENDOR_OFF 0 /* uint16 */
+#define CAPOS_DEVICE_INFO_DEVICE_OFF 2 /* uint16 */
+#define CAPOS_DEVICE_INFO_CLASS_CODE_OFF 4 /* uint32 */
+#define CAPOS_DEVICE_INFO_SEGMENT_OFF 8 /* uint16 */
+#define CAPOS_DEVICE_INFO_BUS_OFF 10 /* uint8 */
+#define CAPOS_DEVICE_INFO_DEV_OFF 11 /* uint8 */
+#define CAPOS_DEVICE_INFO_FUNCTION_OFF 12 /* uint8 */
+#define CAPOS_DEVICE_INFO_BARS_PTR 0 /* list */
+#define CAPOS_DEVICE_INFO_MSI_COUNT_OFF 14 /* uint16 */
+#define CAPOS_DEVICE_INFO_MSIX_COUNT_OFF 16 /* uint16 */
+#define CAPOS_DEVICE_INFO_INTX_PIN_OFF 13 /* uint8 */
+#define CAPOS_DEVICE_INFO_ISOLATION_OFF 18 /* enum */
+#define CAPOS_DEVICE_INFO_EPOCH_OFF 24 /* uint64 */
+
+/* enum InterruptKind */
+#define CAPOS_INTERRUPT_KIND_AUTO 0
+#define CAPOS_INTERRUPT_KIND_MSIX 1
+#define CAPOS_INTERRUPT_KIND_MSI 2
+#define CAPOS_INTERRUPT_KIND_INTX 3
+
+/* interface Device */
+#define CAPOS_IFACE_DEVICE 0xde17fb8db5dd593aull
+#define CAPOS_DEVICE_INFO 0
+#define CAPOS_DEVICE_CONFIG_READ 1
+#define CAPOS_DEVICE_MMIO 2
+#define CAPOS_DEVICE_INTERRUPT 3
+#define CAPOS_DEVICE_DMA_POOL 4
+#define CAPOS_DEVICE_SET_BUS_MASTER 5
+#define CAPOS_DEVICE_RESET 6
+
+/* Device.info params */
+#define CAPOS_DEVICE_INFO_PARAMS_DATA_WORDS 0
+#define CAPOS_DEVICE_INFO_PARAMS_PTR_COUNT 0
+
+/* Device.info results */
+#define CAPOS_DEVICE_INFO_RESULTS_DATA_WORDS 0
+#define CAPOS_DEVICE_INFO_RESULTS_PTR_COUNT 1
+#define CAPOS_DEVICE_INFO_RESULTS_INFO_PTR 0 /* struct */
+
+/* Device.configRead params */
+#define CAPOS_DEVICE_CONFIG_READ_PARAMS_DATA_WORDS 1
+#define CAPOS_DEVICE_CONFIG_READ_PARAMS_PTR_COUNT 0
+#define CAPOS_DEVICE_CONFIG_READ_PARAMS_OFFSET_OFF 0 /* uint16 */
+#define CAPOS_DEVICE_CONFIG_READ_PARAMS_WIDTH_OFF 2 /* uint8 */
+
+/* Device.configRead results */
+#define CAPOS_DEVICE_CONFIG_READ_RESULTS_DATA_WORDS 1
+#define CAPOS_DEVICE_CONFIG_READ_RESULTS_PTR_COUNT 0
+#define CAPOS_DEVICE_CONFIG_READ_RESULTS_VALUE_OFF 0 /* uint32 */
+
+/* Device.mmio params */
+#define CAPOS_DEVICE_MMIO_PARAMS_DATA_WORDS 3
+#define CAPOS_DEVICE_MMIO_PARAMS_PTR_COUNT 0
+#define CAPOS_DEVICE_MMIO_PARAMS_BAR_OFF 0 /* uint8 */
+#define CAPOS_DEVICE_MMIO_PARAMS_OFFSET_OFF 8 /* uint64 */
+#define CAPOS_DEVICE_MMIO_PARAMS_LENGTH_OFF 16 /* uint64 */
+
+/* Device.mmio results */
+#define CAPOS_DEVICE_MMIO_RESULTS_DATA_WORDS 0
+#define CAPOS_DEVICE_MMIO_RESULTS_PTR_COUNT 1
+#define CAPOS_DEVICE_MMIO_RESULTS_WINDOW_PTR 0 /* interface */
+
+/* Device.interrupt params */
+#define CAPOS_DEVICE_INTERRUPT_PARAMS_DATA_WORDS 1
+#define CAPOS_DEVICE_INTERRUPT_PARAMS_PTR_COUNT 0
+#define CAPOS_DEVICE_INTERRUPT_PARAMS_INDEX_OFF 0 /* uint16 */
+#define CAPOS_DEVICE_INTERRUPT_PARAMS_KIND_OFF 2 /* enum */
+
+/* Device.interrupt results */
+#define CAPOS_DEVICE_INTERRUPT_RESULTS_DATA_WORDS 0
+#define CAPOS_DEVICE_INTERRUPT_RESULTS_PTR_COUNT 1
+#define CAPOS_DEVICE_INTERRUPT_RESULTS_IRQ_PTR 0 /* interface */
+
+/* Device.dmaPool params */
+#define CAPOS_DEVICE_DMA_POOL_PARAMS_DATA_WORDS 1
+#define CAPOS_DEVICE_DMA_POOL_PARAMS_PTR_COUNT 0
+#define CAPOS_DEVICE_DMA_POOL_PARAMS_BYTES_OFF 0 /* uint64 */
+
+/* Device.dmaPool results */
+#define CAPOS_DEVICE_DMA_POOL_RESULTS_DATA_WORDS 0
+#define CAPOS_DEVICE_DMA_POOL_RESULTS_PTR_COUNT 1
+#define CAPOS_DEVICE_DMA_POOL_RESULTS_POOL_PTR 0 /* interface */
+
+/* Device.setBusMaster params */
+#define CAPOS_DEVICE_SET_BUS_MASTER_PARAMS_DATA_WORDS 1
+#define CAPOS_DEVICE_SET_BUS_MASTER_PARAMS_PTR_COUNT 0
+#define CAPOS_DEVICE_SET_BUS_MASTER_PARAMS_ON_OFF 0 /* bool */
+#define CAPOS_DEVICE_SET_BUS_MASTER_PARAMS_ON_BIT 0
+
+/* Device.setBusMaster results */
+#define CAPOS_DEVICE_SET_BUS_MASTER_RESULTS_DATA_WORDS 0
+#define CAPOS_DEVICE_SET_BUS_MASTER_RESULTS_PTR_COUNT 0
+
+/* Device.reset params */
+#define CAPOS_DEVICE_RESET_PARAMS_DATA_WORDS 0
+#define CAPOS_DEVICE_RESET_PARAMS_PTR_COUNT 0
+
+/* Device.reset results */
+#define CAPOS_DEVICE_RESET_RESULTS_DATA_WORDS 1
+#define CAPOS_DEVICE_RESET_RESULTS_PTR_COUNT 0
+#define CAPOS_DEVICE_RESET_RESULTS_EPOCH_OFF 0 /* uint64 */
+
+/* interface DeviceMmio */
+#define CAPOS_IFACE_DEVICE_MMIO 0xcc8e18aaf19cfbaeull
+#define CAPOS_DEVICE_MMIO_INFO 0
+
+/* DeviceMmio.info params */
+#define CAPOS_DEVICE_MMIO_INFO_PARAMS_DATA_WORDS 0
+#define CAPOS_DEVICE_MMIO_INFO_PARAMS_PTR_COUNT 0
+
+/* DeviceMmio.info results */
+#define CAPOS_DEVICE_MMIO_INFO_RESULTS_DATA_WORDS 4
+#define CAPOS_DEVICE_MMIO_INFO_RESULTS_PTR_COUNT 0
+#define CAPOS_DEVICE_MMIO_INFO_RESULTS_ADDRESS_OFF 0 /* uint64 */
+#define CAPOS_DEVICE_MMIO_INFO_RESULTS_LENGTH_OFF 8 /* uint64 */
+#define CAPOS_DEVICE_MMIO_INFO_RESULTS_BAR_OFF 16 /* uint8 */
+#define CAPOS_DEVICE_MMIO_INFO_RESULTS_OFFSET_OFF 24 /* uint64 */
+
+/* interface Interrupt */
+#define CAPOS_IFACE_INTERRUPT 0xe11f5da4a2581af0ull
+#define CAPOS_INTERRUPT_WAIT 0
+#define CAPOS_INTERRUPT_ACK 1
+#define CAPOS_INTERRUPT_MASK 2
+#define CAPOS_INTERRUPT_UNMASK 3
+#define CAPOS_INTERRUPT_INFO 4
+
+/* Interrupt.wait params */
+#define CAPOS_INTERRUPT_WAIT_PARAMS_DATA_WORDS 0
+#define CAPOS_INTERRUPT_WAIT_PARAMS_PTR_COUNT 0
+
+/* Interrupt.wait results */
+#define CAPOS_INTERRUPT_WAIT_RESULTS_DATA_WORDS 1
+#define CAPOS_INTERRUPT_WAIT_RESULTS_PTR_COUNT 0
+#define CAPOS_INTERRUPT_WAIT_RESULTS_COUNT_OFF 0 /* uint64 */
+
+/* Interrupt.ack params */
+#define CAPOS_INTERRUPT_ACK_PARAMS_DATA_WORDS 0
+#define CAPOS_INTERRUPT_ACK_PARAMS_PTR_COUNT 0
+
+/* Interrupt.ack results */
+#define CAPOS_INTERRUPT_ACK_RESULTS_DATA_WORDS 0
+#define CAPOS_INTERRUPT_ACK_RESULTS_PTR_COUNT 0
+
+/* Interrupt.mask params */
+#define CAPOS_INTERRUPT_MASK_PARAMS_DATA_WORDS 0
+#define CAPOS_INTERRUPT_MASK_PARAMS_PTR_COUNT 0
+
+/* Interrupt.mask results */
+#define CAPOS_INTERRUPT_MASK_RESULTS_DATA_WORDS 0
+#define CAPOS_INTERRUPT_MASK_RESULTS_PTR_COUNT 0
+
+/* Interrupt.unmask params */
+#define CAPOS_INTERRUPT_UNMASK_PARAMS_DATA_WORDS 0
+#define CAPOS_INTERRUPT_UNMASK_PARAMS_PTR_COUNT 0
+
+/* Interrupt.unmask results */
+#define CAPOS_INTERRUPT_UNMASK_RESULTS_DATA_WORDS 0
+#define CAPOS_INTERRUPT_UNMASK_RESULTS_PTR_COUNT 0
+
+/* Interrupt.info params */
+#define CAPOS_INTERRUPT_INFO_PARAMS_DATA_WORDS 0
+#define CAPOS_INTERRUPT_INFO_PARAMS_PTR_COUNT 0
+
+/* Interrupt.info results */
+#define CAPOS_INTERRUPT_INFO_RESULTS_DATA_WORDS 2
+#define CAPOS_INTERRUPT_INFO_RESULTS_PTR_COUNT 0
+#define CAPOS_INTERRUPT_INFO_RESULTS_KIND_OFF 0 /* enum */
+#define CAPOS_INTERRUPT_INFO_RESULTS_INDEX_OFF 2 /* uint16 */
+#define CAPOS_INTERRUPT_INFO_RESULTS_VECTOR_OFF 4 /* uint8 */
+#define CAPOS_INTERRUPT_INFO_RESULTS_COUNT_OFF 8 /* uint64 */
+
+/* DmaBuffer */
+#define CAPOS_DMA_BUFFER_DATA_WORDS 4
+#define CAPOS_DMA_BUFFER_PTR_COUNT 0
+#define CAPOS_DMA_BUFFER_ID_OFF 0 /* uint32 */
+#define CAPOS_DMA_BUFFER_GENERATION_OFF 4 /* uint32 */
+#define CAPOS_DMA_BUFFER_IOVA_OFF 8 /* uint64 */
+#define CAPOS_DMA_BUFFER_ADDRESS_OFF 16 /* uint64 */
+#define CAPOS_DMA_BUFFER_LENGTH_OFF 24 /* uint64 */
+
+/* interface DMAPool */
+#define CAPOS_IFACE_DMAPOOL 0xe366773eb5613144ull
+#define CAPOS_DMAPOOL_ALLOC 0
+#define CAPOS_DMAPOOL_FREE 1
+#define CAPOS_DMAPOOL_INFO 2
+
+/* DMAPool.alloc params */
+#define CAPOS_DMAPOOL_ALLOC_PARAMS_DATA_WORDS 2
+#define CAPOS_DMAPOOL_ALLOC_PARAMS_PTR_COUNT 0
+#define CAPOS_DMAPOOL_ALLOC_PARAMS_BYTES_OFF 0 /* uint64 */
+#define CAPOS_DMAPOOL_ALLOC_PARAMS_ALIGN_OFF 8 /* uint64 */
+
+/* DMAPool.alloc results */
+#define CAPOS_DMAPOOL_ALLOC_RESULTS_DATA_WORDS 0
+#define CAPOS_DMAPOOL_ALLOC_RESULTS_PTR_COUNT 1
+#define CAPOS_DMAPOOL_ALLOC_RESULTS_BUFFER_PTR 0 /* struct */
+
+/* DMAPool.free params */
+#define CAPOS_DMAPOOL_FREE_PARAMS_DATA_WORDS 1
+#define CAPOS_DMAPOOL_FREE_PARAMS_PTR_COUNT 0
+#define CAPOS_DMAPOOL_FREE_PARAMS_ID_OFF 0 /* uint32 */
+#define CAPOS_DMAPOOL_FREE_PARAMS_GENERATION_OFF 4 /* uint32 */
+
+/* DMAPool.free results */
+#define CAPOS_DMAPOOL_FREE_RESULTS_DATA_WORDS 0
+#define CAPOS_DMAPOOL_FREE_RESULTS_PTR_COUNT 0
+
+/* DMAPool.info params */
+#define CAPOS_DMAPOOL_INFO_PARAMS_DATA_WORDS 0
+#define CAPOS_DMAPOOL_INFO_PARAMS_PTR_COUNT 0
+
+/* DMAPool.info results */
+#define CAPOS_DMAPOOL_INFO_RESULTS_DATA_WORDS 5
+#define CAPOS_DMAPOOL_INFO_RESULTS_PTR_COUNT 0
+#define CAPOS_DMAPOOL_INFO_RESULTS_ISOLATION_OFF 0 /* enum */
+#define CAPOS_DMAPOOL_INFO_RESULTS_BYTES_OFF 8 /* uint64 */
+#define CAPOS_DMAPOOL_INFO_RESULTS_USED_OFF 16 /* uint64 */
+#define CAPOS_DMAPOOL_INFO_RESULTS_ADDRESS_OFF 24 /* uint64 */
+#define CAPOS_DMAPOOL_INFO_RESULTS_IOVA_OFF 32 /* uint64 */
+
+/* interface DeviceSlot */
+#define CAPOS_IFACE_DEVICE_SLOT 0x8c072a37cfe59e18ull
+#define CAPOS_DEVICE_SLOT_CLAIM 0
+#define CAPOS_DEVICE_SLOT_REVOKE 1
+
+/* DeviceSlot.claim params */
+#define CAPOS_DEVICE_SLOT_CLAIM_PARAMS_DATA_WORDS 0
+#define CAPOS_DEVICE_SLOT_CLAIM_PARAMS_PTR_COUNT 0
+
+/* DeviceSlot.claim results */
+#define CAPOS_DEVICE_SLOT_CLAIM_RESULTS_DATA_WORDS 0
+#define CAPOS_DEVICE_SLOT_CLAIM_RESULTS_PTR_COUNT 1
+#define CAPOS_DEVICE_SLOT_CLAIM_RESULTS_DEVICE_PTR 0 /* interface */
+
+/* DeviceSlot.revoke params */
+#define CAPOS_DEVICE_SLOT_REVOKE_PARAMS_DATA_WORDS 0
+#define CAPOS_DEVICE_SLOT_REVOKE_PARAMS_PTR_COUNT 0
+
+/* DeviceSlot.revoke results */
+#define CAPOS_DEVICE_SLOT_REVOKE_RESULTS_DATA_WORDS 0
+#define CAPOS_DEVICE_SLOT_REVOKE_RESULTS_PTR_COUNT 0
 
 /* Accessors */
 
@@ -657,6 +925,952 @@ static inline int capos_boot_manifest_init_cap_name_results_set_name(struct capn
 		const struct capnp_struct *s, const char *p, size_t n)
 {
 	return capnp_set_text(b, s, CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_NAME_PTR, p, n);
+}
+
+static inline int capos_bar_info_init_root(struct capnp_builder *b, struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_BAR_INFO_DATA_WORDS, CAPOS_BAR_INFO_PTR_COUNT, out);
+}
+
+static inline int capos_bar_info_get_kind(const void *buf, size_t len, const struct capnp_struct *s,
+		uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_BAR_INFO_KIND_OFF, out);
+}
+
+static inline int capos_bar_info_set_kind(struct capnp_builder *b, const struct capnp_struct *s,
+		uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_BAR_INFO_KIND_OFF, v);
+}
+
+static inline int capos_bar_info_get_size(const void *buf, size_t len, const struct capnp_struct *s,
+		uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_BAR_INFO_SIZE_OFF, out);
+}
+
+static inline int capos_bar_info_set_size(struct capnp_builder *b, const struct capnp_struct *s,
+		uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_BAR_INFO_SIZE_OFF, v);
+}
+
+static inline int capos_bar_info_get_prefetchable(const void *buf, size_t len,
+		const struct capnp_struct *s, bool *out)
+{
+	return capnp_get_bool(buf, len, s, CAPOS_BAR_INFO_PREFETCHABLE_OFF,
+			CAPOS_BAR_INFO_PREFETCHABLE_BIT, out);
+}
+
+static inline int capos_bar_info_set_prefetchable(struct capnp_builder *b,
+		const struct capnp_struct *s, bool v)
+{
+	return capnp_set_bool(b, s, CAPOS_BAR_INFO_PREFETCHABLE_OFF,
+			CAPOS_BAR_INFO_PREFETCHABLE_BIT, v);
+}
+
+static inline int capos_device_info_init_root(struct capnp_builder *b, struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_INFO_DATA_WORDS, CAPOS_DEVICE_INFO_PTR_COUNT, out);
+}
+
+static inline int capos_device_info_get_vendor(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_DEVICE_INFO_VENDOR_OFF, out);
+}
+
+static inline int capos_device_info_set_vendor(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_DEVICE_INFO_VENDOR_OFF, v);
+}
+
+static inline int capos_device_info_get_device(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_DEVICE_INFO_DEVICE_OFF, out);
+}
+
+static inline int capos_device_info_set_device(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_DEVICE_INFO_DEVICE_OFF, v);
+}
+
+static inline int capos_device_info_get_class_code(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *out)
+{
+	return capnp_get_u32(buf, len, s, CAPOS_DEVICE_INFO_CLASS_CODE_OFF, out);
+}
+
+static inline int capos_device_info_set_class_code(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t v)
+{
+	return capnp_set_u32(b, s, CAPOS_DEVICE_INFO_CLASS_CODE_OFF, v);
+}
+
+static inline int capos_device_info_get_segment(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_DEVICE_INFO_SEGMENT_OFF, out);
+}
+
+static inline int capos_device_info_set_segment(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_DEVICE_INFO_SEGMENT_OFF, v);
+}
+
+static inline int capos_device_info_get_bus(const void *buf, size_t len,
+		const struct capnp_struct *s, uint8_t *out)
+{
+	return capnp_get_u8(buf, len, s, CAPOS_DEVICE_INFO_BUS_OFF, out);
+}
+
+static inline int capos_device_info_set_bus(struct capnp_builder *b, const struct capnp_struct *s,
+		uint8_t v)
+{
+	return capnp_set_u8(b, s, CAPOS_DEVICE_INFO_BUS_OFF, v);
+}
+
+static inline int capos_device_info_get_dev(const void *buf, size_t len,
+		const struct capnp_struct *s, uint8_t *out)
+{
+	return capnp_get_u8(buf, len, s, CAPOS_DEVICE_INFO_DEV_OFF, out);
+}
+
+static inline int capos_device_info_set_dev(struct capnp_builder *b, const struct capnp_struct *s,
+		uint8_t v)
+{
+	return capnp_set_u8(b, s, CAPOS_DEVICE_INFO_DEV_OFF, v);
+}
+
+static inline int capos_device_info_get_function(const void *buf, size_t len,
+		const struct capnp_struct *s, uint8_t *out)
+{
+	return capnp_get_u8(buf, len, s, CAPOS_DEVICE_INFO_FUNCTION_OFF, out);
+}
+
+static inline int capos_device_info_set_function(struct capnp_builder *b,
+		const struct capnp_struct *s, uint8_t v)
+{
+	return capnp_set_u8(b, s, CAPOS_DEVICE_INFO_FUNCTION_OFF, v);
+}
+
+static inline int capos_device_info_get_bars(const void *buf, size_t len,
+		const struct capnp_struct *s, struct capnp_list *out)
+{
+	return capnp_get_list(buf, len, s, CAPOS_DEVICE_INFO_BARS_PTR, out);
+}
+
+static inline int capos_device_info_init_bars(struct capnp_builder *b, const struct capnp_struct *s,
+		uint32_t count, struct capnp_list *out)
+{
+	return capnp_init_struct_list(b, s, CAPOS_DEVICE_INFO_BARS_PTR, count,
+			CAPOS_BAR_INFO_DATA_WORDS, CAPOS_BAR_INFO_PTR_COUNT, out);
+}
+
+static inline int capos_device_info_get_msi_count(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_DEVICE_INFO_MSI_COUNT_OFF, out);
+}
+
+static inline int capos_device_info_set_msi_count(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_DEVICE_INFO_MSI_COUNT_OFF, v);
+}
+
+static inline int capos_device_info_get_msix_count(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_DEVICE_INFO_MSIX_COUNT_OFF, out);
+}
+
+static inline int capos_device_info_set_msix_count(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_DEVICE_INFO_MSIX_COUNT_OFF, v);
+}
+
+static inline int capos_device_info_get_intx_pin(const void *buf, size_t len,
+		const struct capnp_struct *s, uint8_t *out)
+{
+	return capnp_get_u8(buf, len, s, CAPOS_DEVICE_INFO_INTX_PIN_OFF, out);
+}
+
+static inline int capos_device_info_set_intx_pin(struct capnp_builder *b,
+		const struct capnp_struct *s, uint8_t v)
+{
+	return capnp_set_u8(b, s, CAPOS_DEVICE_INFO_INTX_PIN_OFF, v);
+}
+
+static inline int capos_device_info_get_isolation(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_DEVICE_INFO_ISOLATION_OFF, out);
+}
+
+static inline int capos_device_info_set_isolation(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_DEVICE_INFO_ISOLATION_OFF, v);
+}
+
+static inline int capos_device_info_get_epoch(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DEVICE_INFO_EPOCH_OFF, out);
+}
+
+static inline int capos_device_info_set_epoch(struct capnp_builder *b, const struct capnp_struct *s,
+		uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DEVICE_INFO_EPOCH_OFF, v);
+}
+
+static inline int capos_device_info_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_INFO_PARAMS_DATA_WORDS,
+			CAPOS_DEVICE_INFO_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_device_info_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_INFO_RESULTS_DATA_WORDS,
+			CAPOS_DEVICE_INFO_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_device_info_results_get_info(const void *buf, size_t len,
+		const struct capnp_struct *s, struct capnp_struct *out)
+{
+	return capnp_get_struct(buf, len, s, CAPOS_DEVICE_INFO_RESULTS_INFO_PTR, out);
+}
+
+static inline int capos_device_info_results_init_info(struct capnp_builder *b,
+		const struct capnp_struct *s, struct capnp_struct *out)
+{
+	return capnp_init_struct(b, s, CAPOS_DEVICE_INFO_RESULTS_INFO_PTR,
+			CAPOS_DEVICE_INFO_DATA_WORDS, CAPOS_DEVICE_INFO_PTR_COUNT, out);
+}
+
+static inline int capos_device_config_read_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_CONFIG_READ_PARAMS_DATA_WORDS,
+			CAPOS_DEVICE_CONFIG_READ_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_device_config_read_params_get_offset(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_DEVICE_CONFIG_READ_PARAMS_OFFSET_OFF, out);
+}
+
+static inline int capos_device_config_read_params_set_offset(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_DEVICE_CONFIG_READ_PARAMS_OFFSET_OFF, v);
+}
+
+static inline int capos_device_config_read_params_get_width(const void *buf, size_t len,
+		const struct capnp_struct *s, uint8_t *out)
+{
+	return capnp_get_u8(buf, len, s, CAPOS_DEVICE_CONFIG_READ_PARAMS_WIDTH_OFF, out);
+}
+
+static inline int capos_device_config_read_params_set_width(struct capnp_builder *b,
+		const struct capnp_struct *s, uint8_t v)
+{
+	return capnp_set_u8(b, s, CAPOS_DEVICE_CONFIG_READ_PARAMS_WIDTH_OFF, v);
+}
+
+static inline int capos_device_config_read_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_CONFIG_READ_RESULTS_DATA_WORDS,
+			CAPOS_DEVICE_CONFIG_READ_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_device_config_read_results_get_value(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *out)
+{
+	return capnp_get_u32(buf, len, s, CAPOS_DEVICE_CONFIG_READ_RESULTS_VALUE_OFF, out);
+}
+
+static inline int capos_device_config_read_results_set_value(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t v)
+{
+	return capnp_set_u32(b, s, CAPOS_DEVICE_CONFIG_READ_RESULTS_VALUE_OFF, v);
+}
+
+static inline int capos_device_mmio_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_MMIO_PARAMS_DATA_WORDS,
+			CAPOS_DEVICE_MMIO_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_device_mmio_params_get_bar(const void *buf, size_t len,
+		const struct capnp_struct *s, uint8_t *out)
+{
+	return capnp_get_u8(buf, len, s, CAPOS_DEVICE_MMIO_PARAMS_BAR_OFF, out);
+}
+
+static inline int capos_device_mmio_params_set_bar(struct capnp_builder *b,
+		const struct capnp_struct *s, uint8_t v)
+{
+	return capnp_set_u8(b, s, CAPOS_DEVICE_MMIO_PARAMS_BAR_OFF, v);
+}
+
+static inline int capos_device_mmio_params_get_offset(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DEVICE_MMIO_PARAMS_OFFSET_OFF, out);
+}
+
+static inline int capos_device_mmio_params_set_offset(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DEVICE_MMIO_PARAMS_OFFSET_OFF, v);
+}
+
+static inline int capos_device_mmio_params_get_length(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DEVICE_MMIO_PARAMS_LENGTH_OFF, out);
+}
+
+static inline int capos_device_mmio_params_set_length(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DEVICE_MMIO_PARAMS_LENGTH_OFF, v);
+}
+
+static inline int capos_device_mmio_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_MMIO_RESULTS_DATA_WORDS,
+			CAPOS_DEVICE_MMIO_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_device_mmio_results_get_window(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *cap_index)
+{
+	return capnp_get_cap(buf, len, s, CAPOS_DEVICE_MMIO_RESULTS_WINDOW_PTR, cap_index);
+}
+
+static inline int capos_device_mmio_results_set_window(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t cap_index)
+{
+	return capnp_set_cap(b, s, CAPOS_DEVICE_MMIO_RESULTS_WINDOW_PTR, cap_index);
+}
+
+static inline int capos_device_interrupt_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_INTERRUPT_PARAMS_DATA_WORDS,
+			CAPOS_DEVICE_INTERRUPT_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_device_interrupt_params_get_index(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_DEVICE_INTERRUPT_PARAMS_INDEX_OFF, out);
+}
+
+static inline int capos_device_interrupt_params_set_index(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_DEVICE_INTERRUPT_PARAMS_INDEX_OFF, v);
+}
+
+static inline int capos_device_interrupt_params_get_kind(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_DEVICE_INTERRUPT_PARAMS_KIND_OFF, out);
+}
+
+static inline int capos_device_interrupt_params_set_kind(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_DEVICE_INTERRUPT_PARAMS_KIND_OFF, v);
+}
+
+static inline int capos_device_interrupt_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_INTERRUPT_RESULTS_DATA_WORDS,
+			CAPOS_DEVICE_INTERRUPT_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_device_interrupt_results_get_irq(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *cap_index)
+{
+	return capnp_get_cap(buf, len, s, CAPOS_DEVICE_INTERRUPT_RESULTS_IRQ_PTR, cap_index);
+}
+
+static inline int capos_device_interrupt_results_set_irq(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t cap_index)
+{
+	return capnp_set_cap(b, s, CAPOS_DEVICE_INTERRUPT_RESULTS_IRQ_PTR, cap_index);
+}
+
+static inline int capos_device_dma_pool_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_DMA_POOL_PARAMS_DATA_WORDS,
+			CAPOS_DEVICE_DMA_POOL_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_device_dma_pool_params_get_bytes(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DEVICE_DMA_POOL_PARAMS_BYTES_OFF, out);
+}
+
+static inline int capos_device_dma_pool_params_set_bytes(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DEVICE_DMA_POOL_PARAMS_BYTES_OFF, v);
+}
+
+static inline int capos_device_dma_pool_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_DMA_POOL_RESULTS_DATA_WORDS,
+			CAPOS_DEVICE_DMA_POOL_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_device_dma_pool_results_get_pool(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *cap_index)
+{
+	return capnp_get_cap(buf, len, s, CAPOS_DEVICE_DMA_POOL_RESULTS_POOL_PTR, cap_index);
+}
+
+static inline int capos_device_dma_pool_results_set_pool(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t cap_index)
+{
+	return capnp_set_cap(b, s, CAPOS_DEVICE_DMA_POOL_RESULTS_POOL_PTR, cap_index);
+}
+
+static inline int capos_device_set_bus_master_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_SET_BUS_MASTER_PARAMS_DATA_WORDS,
+			CAPOS_DEVICE_SET_BUS_MASTER_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_device_set_bus_master_params_get_on(const void *buf, size_t len,
+		const struct capnp_struct *s, bool *out)
+{
+	return capnp_get_bool(buf, len, s, CAPOS_DEVICE_SET_BUS_MASTER_PARAMS_ON_OFF,
+			CAPOS_DEVICE_SET_BUS_MASTER_PARAMS_ON_BIT, out);
+}
+
+static inline int capos_device_set_bus_master_params_set_on(struct capnp_builder *b,
+		const struct capnp_struct *s, bool v)
+{
+	return capnp_set_bool(b, s, CAPOS_DEVICE_SET_BUS_MASTER_PARAMS_ON_OFF,
+			CAPOS_DEVICE_SET_BUS_MASTER_PARAMS_ON_BIT, v);
+}
+
+static inline int capos_device_set_bus_master_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_SET_BUS_MASTER_RESULTS_DATA_WORDS,
+			CAPOS_DEVICE_SET_BUS_MASTER_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_device_reset_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_RESET_PARAMS_DATA_WORDS,
+			CAPOS_DEVICE_RESET_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_device_reset_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_RESET_RESULTS_DATA_WORDS,
+			CAPOS_DEVICE_RESET_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_device_reset_results_get_epoch(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DEVICE_RESET_RESULTS_EPOCH_OFF, out);
+}
+
+static inline int capos_device_reset_results_set_epoch(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DEVICE_RESET_RESULTS_EPOCH_OFF, v);
+}
+
+static inline int capos_device_mmio_info_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_MMIO_INFO_PARAMS_DATA_WORDS,
+			CAPOS_DEVICE_MMIO_INFO_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_device_mmio_info_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_MMIO_INFO_RESULTS_DATA_WORDS,
+			CAPOS_DEVICE_MMIO_INFO_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_device_mmio_info_results_get_address(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DEVICE_MMIO_INFO_RESULTS_ADDRESS_OFF, out);
+}
+
+static inline int capos_device_mmio_info_results_set_address(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DEVICE_MMIO_INFO_RESULTS_ADDRESS_OFF, v);
+}
+
+static inline int capos_device_mmio_info_results_get_length(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DEVICE_MMIO_INFO_RESULTS_LENGTH_OFF, out);
+}
+
+static inline int capos_device_mmio_info_results_set_length(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DEVICE_MMIO_INFO_RESULTS_LENGTH_OFF, v);
+}
+
+static inline int capos_device_mmio_info_results_get_bar(const void *buf, size_t len,
+		const struct capnp_struct *s, uint8_t *out)
+{
+	return capnp_get_u8(buf, len, s, CAPOS_DEVICE_MMIO_INFO_RESULTS_BAR_OFF, out);
+}
+
+static inline int capos_device_mmio_info_results_set_bar(struct capnp_builder *b,
+		const struct capnp_struct *s, uint8_t v)
+{
+	return capnp_set_u8(b, s, CAPOS_DEVICE_MMIO_INFO_RESULTS_BAR_OFF, v);
+}
+
+static inline int capos_device_mmio_info_results_get_offset(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DEVICE_MMIO_INFO_RESULTS_OFFSET_OFF, out);
+}
+
+static inline int capos_device_mmio_info_results_set_offset(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DEVICE_MMIO_INFO_RESULTS_OFFSET_OFF, v);
+}
+
+static inline int capos_interrupt_wait_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_WAIT_PARAMS_DATA_WORDS,
+			CAPOS_INTERRUPT_WAIT_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_wait_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_WAIT_RESULTS_DATA_WORDS,
+			CAPOS_INTERRUPT_WAIT_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_wait_results_get_count(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_INTERRUPT_WAIT_RESULTS_COUNT_OFF, out);
+}
+
+static inline int capos_interrupt_wait_results_set_count(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_INTERRUPT_WAIT_RESULTS_COUNT_OFF, v);
+}
+
+static inline int capos_interrupt_ack_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_ACK_PARAMS_DATA_WORDS,
+			CAPOS_INTERRUPT_ACK_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_ack_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_ACK_RESULTS_DATA_WORDS,
+			CAPOS_INTERRUPT_ACK_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_mask_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_MASK_PARAMS_DATA_WORDS,
+			CAPOS_INTERRUPT_MASK_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_mask_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_MASK_RESULTS_DATA_WORDS,
+			CAPOS_INTERRUPT_MASK_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_unmask_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_UNMASK_PARAMS_DATA_WORDS,
+			CAPOS_INTERRUPT_UNMASK_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_unmask_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_UNMASK_RESULTS_DATA_WORDS,
+			CAPOS_INTERRUPT_UNMASK_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_info_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_INFO_PARAMS_DATA_WORDS,
+			CAPOS_INTERRUPT_INFO_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_info_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_INFO_RESULTS_DATA_WORDS,
+			CAPOS_INTERRUPT_INFO_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_info_results_get_kind(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_INTERRUPT_INFO_RESULTS_KIND_OFF, out);
+}
+
+static inline int capos_interrupt_info_results_set_kind(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_INTERRUPT_INFO_RESULTS_KIND_OFF, v);
+}
+
+static inline int capos_interrupt_info_results_get_index(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_INTERRUPT_INFO_RESULTS_INDEX_OFF, out);
+}
+
+static inline int capos_interrupt_info_results_set_index(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_INTERRUPT_INFO_RESULTS_INDEX_OFF, v);
+}
+
+static inline int capos_interrupt_info_results_get_vector(const void *buf, size_t len,
+		const struct capnp_struct *s, uint8_t *out)
+{
+	return capnp_get_u8(buf, len, s, CAPOS_INTERRUPT_INFO_RESULTS_VECTOR_OFF, out);
+}
+
+static inline int capos_interrupt_info_results_set_vector(struct capnp_builder *b,
+		const struct capnp_struct *s, uint8_t v)
+{
+	return capnp_set_u8(b, s, CAPOS_INTERRUPT_INFO_RESULTS_VECTOR_OFF, v);
+}
+
+static inline int capos_interrupt_info_results_get_count(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_INTERRUPT_INFO_RESULTS_COUNT_OFF, out);
+}
+
+static inline int capos_interrupt_info_results_set_count(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_INTERRUPT_INFO_RESULTS_COUNT_OFF, v);
+}
+
+static inline int capos_dma_buffer_init_root(struct capnp_builder *b, struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DMA_BUFFER_DATA_WORDS, CAPOS_DMA_BUFFER_PTR_COUNT, out);
+}
+
+static inline int capos_dma_buffer_get_id(const void *buf, size_t len, const struct capnp_struct *s,
+		uint32_t *out)
+{
+	return capnp_get_u32(buf, len, s, CAPOS_DMA_BUFFER_ID_OFF, out);
+}
+
+static inline int capos_dma_buffer_set_id(struct capnp_builder *b, const struct capnp_struct *s,
+		uint32_t v)
+{
+	return capnp_set_u32(b, s, CAPOS_DMA_BUFFER_ID_OFF, v);
+}
+
+static inline int capos_dma_buffer_get_generation(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *out)
+{
+	return capnp_get_u32(buf, len, s, CAPOS_DMA_BUFFER_GENERATION_OFF, out);
+}
+
+static inline int capos_dma_buffer_set_generation(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t v)
+{
+	return capnp_set_u32(b, s, CAPOS_DMA_BUFFER_GENERATION_OFF, v);
+}
+
+static inline int capos_dma_buffer_get_iova(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DMA_BUFFER_IOVA_OFF, out);
+}
+
+static inline int capos_dma_buffer_set_iova(struct capnp_builder *b, const struct capnp_struct *s,
+		uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DMA_BUFFER_IOVA_OFF, v);
+}
+
+static inline int capos_dma_buffer_get_address(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DMA_BUFFER_ADDRESS_OFF, out);
+}
+
+static inline int capos_dma_buffer_set_address(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DMA_BUFFER_ADDRESS_OFF, v);
+}
+
+static inline int capos_dma_buffer_get_length(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DMA_BUFFER_LENGTH_OFF, out);
+}
+
+static inline int capos_dma_buffer_set_length(struct capnp_builder *b, const struct capnp_struct *s,
+		uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DMA_BUFFER_LENGTH_OFF, v);
+}
+
+static inline int capos_dmapool_alloc_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DMAPOOL_ALLOC_PARAMS_DATA_WORDS,
+			CAPOS_DMAPOOL_ALLOC_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_dmapool_alloc_params_get_bytes(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DMAPOOL_ALLOC_PARAMS_BYTES_OFF, out);
+}
+
+static inline int capos_dmapool_alloc_params_set_bytes(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DMAPOOL_ALLOC_PARAMS_BYTES_OFF, v);
+}
+
+static inline int capos_dmapool_alloc_params_get_align(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DMAPOOL_ALLOC_PARAMS_ALIGN_OFF, out);
+}
+
+static inline int capos_dmapool_alloc_params_set_align(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DMAPOOL_ALLOC_PARAMS_ALIGN_OFF, v);
+}
+
+static inline int capos_dmapool_alloc_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DMAPOOL_ALLOC_RESULTS_DATA_WORDS,
+			CAPOS_DMAPOOL_ALLOC_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_dmapool_alloc_results_get_buffer(const void *buf, size_t len,
+		const struct capnp_struct *s, struct capnp_struct *out)
+{
+	return capnp_get_struct(buf, len, s, CAPOS_DMAPOOL_ALLOC_RESULTS_BUFFER_PTR, out);
+}
+
+static inline int capos_dmapool_alloc_results_init_buffer(struct capnp_builder *b,
+		const struct capnp_struct *s, struct capnp_struct *out)
+{
+	return capnp_init_struct(b, s, CAPOS_DMAPOOL_ALLOC_RESULTS_BUFFER_PTR,
+			CAPOS_DMA_BUFFER_DATA_WORDS, CAPOS_DMA_BUFFER_PTR_COUNT, out);
+}
+
+static inline int capos_dmapool_free_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DMAPOOL_FREE_PARAMS_DATA_WORDS,
+			CAPOS_DMAPOOL_FREE_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_dmapool_free_params_get_id(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *out)
+{
+	return capnp_get_u32(buf, len, s, CAPOS_DMAPOOL_FREE_PARAMS_ID_OFF, out);
+}
+
+static inline int capos_dmapool_free_params_set_id(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t v)
+{
+	return capnp_set_u32(b, s, CAPOS_DMAPOOL_FREE_PARAMS_ID_OFF, v);
+}
+
+static inline int capos_dmapool_free_params_get_generation(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *out)
+{
+	return capnp_get_u32(buf, len, s, CAPOS_DMAPOOL_FREE_PARAMS_GENERATION_OFF, out);
+}
+
+static inline int capos_dmapool_free_params_set_generation(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t v)
+{
+	return capnp_set_u32(b, s, CAPOS_DMAPOOL_FREE_PARAMS_GENERATION_OFF, v);
+}
+
+static inline int capos_dmapool_free_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DMAPOOL_FREE_RESULTS_DATA_WORDS,
+			CAPOS_DMAPOOL_FREE_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_dmapool_info_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DMAPOOL_INFO_PARAMS_DATA_WORDS,
+			CAPOS_DMAPOOL_INFO_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_dmapool_info_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DMAPOOL_INFO_RESULTS_DATA_WORDS,
+			CAPOS_DMAPOOL_INFO_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_dmapool_info_results_get_isolation(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_DMAPOOL_INFO_RESULTS_ISOLATION_OFF, out);
+}
+
+static inline int capos_dmapool_info_results_set_isolation(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_DMAPOOL_INFO_RESULTS_ISOLATION_OFF, v);
+}
+
+static inline int capos_dmapool_info_results_get_bytes(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DMAPOOL_INFO_RESULTS_BYTES_OFF, out);
+}
+
+static inline int capos_dmapool_info_results_set_bytes(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DMAPOOL_INFO_RESULTS_BYTES_OFF, v);
+}
+
+static inline int capos_dmapool_info_results_get_used(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DMAPOOL_INFO_RESULTS_USED_OFF, out);
+}
+
+static inline int capos_dmapool_info_results_set_used(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DMAPOOL_INFO_RESULTS_USED_OFF, v);
+}
+
+static inline int capos_dmapool_info_results_get_address(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DMAPOOL_INFO_RESULTS_ADDRESS_OFF, out);
+}
+
+static inline int capos_dmapool_info_results_set_address(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DMAPOOL_INFO_RESULTS_ADDRESS_OFF, v);
+}
+
+static inline int capos_dmapool_info_results_get_iova(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_DMAPOOL_INFO_RESULTS_IOVA_OFF, out);
+}
+
+static inline int capos_dmapool_info_results_set_iova(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_DMAPOOL_INFO_RESULTS_IOVA_OFF, v);
+}
+
+static inline int capos_device_slot_claim_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_SLOT_CLAIM_PARAMS_DATA_WORDS,
+			CAPOS_DEVICE_SLOT_CLAIM_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_device_slot_claim_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_SLOT_CLAIM_RESULTS_DATA_WORDS,
+			CAPOS_DEVICE_SLOT_CLAIM_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_device_slot_claim_results_get_device(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *cap_index)
+{
+	return capnp_get_cap(buf, len, s, CAPOS_DEVICE_SLOT_CLAIM_RESULTS_DEVICE_PTR, cap_index);
+}
+
+static inline int capos_device_slot_claim_results_set_device(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t cap_index)
+{
+	return capnp_set_cap(b, s, CAPOS_DEVICE_SLOT_CLAIM_RESULTS_DEVICE_PTR, cap_index);
+}
+
+static inline int capos_device_slot_revoke_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_SLOT_REVOKE_PARAMS_DATA_WORDS,
+			CAPOS_DEVICE_SLOT_REVOKE_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_device_slot_revoke_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_DEVICE_SLOT_REVOKE_RESULTS_DATA_WORDS,
+			CAPOS_DEVICE_SLOT_REVOKE_RESULTS_PTR_COUNT, out);
 }
 
 /* clang-format on */
