@@ -200,8 +200,9 @@ static enum capos_status check_sendable(struct cap_table *t, const struct capos_
 	enum cap_status st = cap_xfer_prepare(t, &scratch, handles, n, move, &txn);
 	if (st != CAP_OK)
 		return cap_status_to_capos(st);
+	bool refused = kobj_xfer_refused(&txn);
 	cap_xfer_abort(&txn);
-	return CAPOS_OK;
+	return refused ? CAPOS_E_INVOKE : CAPOS_OK;
 }
 
 /* Transfers handles[0..n) from src to dst as one transaction (copy or move);
@@ -215,9 +216,13 @@ static enum capos_status transfer(struct cap_table *src, struct cap_table *dst,
 	enum cap_status st = cap_xfer_prepare(src, dst, handles, n, move, &txn);
 	if (st != CAP_OK)
 		return cap_status_to_capos(st);
+	if (kobj_xfer_refused(&txn)) {
+		cap_xfer_abort(&txn);
+		return CAPOS_E_INVOKE;
+	}
 	cap_xfer_commit(&txn);
 	for (uint32_t i = 0; i < n; i++) {
-		if (!move)
+		if (!txn.moved[i])
 			kobj_handle_get(txn.ref[i].obj, txn.ref[i].iface);
 		out[i] = txn.out[i];
 	}

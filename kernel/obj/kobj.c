@@ -1,5 +1,6 @@
 /* kobj: references, handles and invocation of kernel objects. */
 #include "kobj.h"
+#include "lib/cap/captable.h"
 
 void kobj_init(struct kobj *o, const struct kobj_ops *ops)
 {
@@ -50,4 +51,18 @@ enum capos_status kobj_invoke(struct kobj *o, struct kcall *c)
 	st = o->ops->invoke(o, c);
 	kobj_put(o);
 	return st;
+}
+
+bool kobj_move_only(const struct cap_ref *ref)
+{
+	return ref->type == KOBJ_SLOT_TAG && ((struct kobj *)ref->obj)->ops->move_only;
+}
+
+bool kobj_xfer_refused(const struct cap_xfer_txn *txn)
+{
+	for (uint32_t i = 0; i < txn->n; i++)
+		if (txn->ref[i].type == KOBJ_SLOT_TAG &&
+		    ((struct kobj *)txn->ref[i].obj)->ops->no_xfer)
+			return true;
+	return false;
 }

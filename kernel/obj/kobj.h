@@ -49,6 +49,8 @@ struct kcall {
 struct kobj_ops {
 	const char *name;
 	bool takes_caps; /* a call may carry capabilities beside it */
+	bool move_only;	 /* never copied: a transfer always moves it (exclusive authority) */
+	bool no_xfer;	 /* never leaves its holder's table (bound to its address space) */
 	/* decode: checks interface, method and parameters of c; no side effect. */
 	enum capos_status (*decode)(struct kobj *o, const struct kcall *c);
 	/* invoke: runs a decoded call. It fails only for what decode cannot know
@@ -77,6 +79,14 @@ void kobj_put(struct kobj *o);
  * stopped naming o (each also a reference). */
 void kobj_handle_get(struct kobj *o, uint64_t iface);
 void kobj_handle_put(struct kobj *o, uint64_t iface);
+
+/* kobj_move_only: the cap table hook (cap_table.move_only) for move_only types. */
+struct cap_ref;
+bool kobj_move_only(const struct cap_ref *ref);
+/* kobj_xfer_refused: whether a prepared transfer names an object that may not
+ * leave its holder (no_xfer); the caller aborts it then (CAPOS_E_INVOKE). */
+struct cap_xfer_txn;
+bool kobj_xfer_refused(const struct cap_xfer_txn *txn);
 
 /* kobj_invoke: runs c on o, holding a reference for the whole call; returns the
  * CQE status. Objects whose type takes no capabilities refuse a call carrying

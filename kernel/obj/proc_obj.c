@@ -121,6 +121,12 @@ static enum capos_status spawner_invoke(struct kobj *o, struct kcall *c)
 	enum cap_status cs =
 	    n ? cap_xfer_prepare(&c->caller->caps, &child->caps, handles, n, c->move, &txn)
 	      : CAP_OK;
+	if (cs == CAP_OK && n && kobj_xfer_refused(&txn)) {
+		cap_xfer_abort(&txn);
+		proc_abandon(child);
+		kobj_put(&h->hdr);
+		return CAPOS_E_INVOKE; /* a capability bound to the caller's address space */
+	}
 	if (cs == CAP_OK && cap_install(&c->caller->caps, h, KOBJ_SLOT_TAG,
 					CAPOS_IFACE_PROCESS_HANDLE, &c->ret) != CAP_OK) {
 		if (n)
@@ -135,8 +141,9 @@ static enum capos_status spawner_invoke(struct kobj *o, struct kcall *c)
 	kobj_handle_get(&h->hdr, CAPOS_IFACE_PROCESS_HANDLE); /* the caller's slot */
 	if (n)
 		cap_xfer_commit(&txn);
-	for (uint32_t i = 0; i < n && !c->move; i++)
-		kobj_handle_get(txn.ref[i].obj, txn.ref[i].iface); /* the child's copies */
+	for (uint32_t i = 0; i < n; i++)
+		if (!txn.moved[i])
+			kobj_handle_get(txn.ref[i].obj, txn.ref[i].iface); /* the child's copies */
 	child->handle = h; /* the child's own reference, from proc_handle_new */
 	c->has_ret = true;
 	struct capnp_builder b;

@@ -273,6 +273,7 @@ static struct proc *spawn(struct proc *parent, const char *name, const char *bin
 	p->ring = phys_to_virt(p->ring_phys);
 	ring_init(p->ring, &p->rk);
 	cap_table_init(&p->caps, p->cap_slots, PROC_CAP_SLOTS, &p->ledger);
+	p->caps.move_only = kobj_move_only;
 	/* Until the boot manifest and init hand out capabilities, a program
 	 * started with run= holds exactly two: the console (slot 0) and the
 	 * timer (slot 1). */

@@ -212,7 +212,7 @@ static void cap_xfer_unwind(struct cap_xfer_txn *txn)
 		/* A RESERVED slot differs from its FREE self only in its state. */
 		txn->dst->slot[txn->dst_slot[i]].state = CAP_SLOT_FREE;
 		cap_charge_rollback(txn->dst);
-		if (txn->move)
+		if (txn->moved[i])
 			txn->src->slot[txn->src_slot[i]].state = CAP_SLOT_LIVE;
 	}
 	txn->n = 0;
@@ -243,11 +243,12 @@ enum cap_status cap_xfer_prepare(struct cap_table *src, struct cap_table *dst,
 		if (st != CAP_OK)
 			goto unwind;
 		dst->slot[d].state = CAP_SLOT_RESERVED;
-		if (move)
+		txn->ref[i] = cap_ref_of(s);
+		txn->moved[i] = move || (src->move_only != NULL && src->move_only(&txn->ref[i]));
+		if (txn->moved[i])
 			s->state = CAP_SLOT_MOVING;
 		txn->src_slot[i] = handles[i].slot;
 		txn->dst_slot[i] = d;
-		txn->ref[i] = cap_ref_of(s);
 		txn->n = i + 1;
 	}
 	src->pending++;
@@ -274,7 +275,7 @@ enum cap_status cap_xfer_commit(struct cap_xfer_txn *txn)
 		cap_charge_commit(txn->dst);
 		txn->out[i].slot = txn->dst_slot[i];
 		txn->out[i].gen = d->gen;
-		if (txn->move)
+		if (txn->moved[i])
 			cap_vacate(txn->src, &txn->src->slot[txn->src_slot[i]]);
 	}
 	txn->src->pending--;

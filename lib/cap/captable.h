@@ -100,6 +100,10 @@ struct cap_table {
 	uint32_t pending;	   /* prepared transactions naming this table (src, dst) */
 	uint32_t retired;	   /* RETIRED slots */
 	struct cap_ledger *ledger; /* may be NULL: no accounting */
+	/* may be NULL; else true for a capability that must never be copied: a
+	 * transfer out of this table moves it even when the transfer copies the
+	 * others (exclusive authority, e.g. a claimed device). */
+	bool (*move_only)(const struct cap_ref *ref);
 };
 
 struct cap_xfer_txn {
@@ -107,6 +111,7 @@ struct cap_xfer_txn {
 	uint32_t n;
 	bool move;
 	bool prepared;
+	bool moved[CAP_XFER_MAX]; /* entry i moves (move, or src->move_only says so) */
 	uint32_t src_slot[CAP_XFER_MAX];
 	uint32_t dst_slot[CAP_XFER_MAX];
 	struct cap_ref ref[CAP_XFER_MAX];
@@ -150,7 +155,8 @@ enum cap_status cap_lookup(const struct cap_table *t, struct capos_handle h, str
 enum cap_status cap_release(struct cap_table *t, struct capos_handle h, struct cap_ref *out);
 
 /* cap_xfer_prepare: prepares the transfer of handles[0..n) from src to dst (copy, or move
- * when move is true) into *txn. On failure (CAP_E_INVALID n > CAP_XFER_MAX, CAP_E_LOOKUP,
+ * when move is true; a capability src->move_only names is always moved, and
+ * txn->moved[i] says which were) into *txn. On failure (CAP_E_INVALID n > CAP_XFER_MAX, CAP_E_LOOKUP,
  * CAP_E_BUSY a source already moving, e.g. the same handle moved twice, CAP_E_FULL,
  * CAP_E_LEDGER on dst's ledger) both tables and ledgers are exactly as before. */
 enum cap_status cap_xfer_prepare(struct cap_table *src, struct cap_table *dst,

@@ -211,6 +211,38 @@ static void test_xfer_move_commit(void **state)
 	assert_int_equal(cap_xfer_commit(&txn), CAP_OK);
 }
 
+/* Object 2 is move-only: a copy transfer moves it and copies the others; an
+ * abort leaves it LIVE in the source. */
+static bool obj2_move_only(const struct cap_ref *ref)
+{
+	return ref->obj == &objs[2];
+}
+
+static void test_xfer_move_only(void **state)
+{
+	(void)state;
+	struct capos_handle h[3] = {install(&ta, 1), install(&ta, 2), install(&ta, 3)};
+	struct cap_xfer_txn txn;
+	struct cap_ref r;
+	ta.move_only = obj2_move_only;
+	assert_int_equal(cap_xfer_prepare(&ta, &tb, h, 3, false, &txn), CAP_OK);
+	assert_false(txn.moved[0]);
+	assert_true(txn.moved[1]);
+	assert_false(txn.moved[2]);
+	assert_int_equal(cap_lookup(&ta, h[1], &r), CAP_E_BUSY);
+	assert_int_equal(cap_xfer_abort(&txn), CAP_OK);
+	assert_ptr_equal(looked_up(&ta, h[1]), &objs[2]);
+	assert_int_equal(cap_xfer_prepare(&ta, &tb, h, 3, false, &txn), CAP_OK);
+	assert_int_equal(cap_xfer_commit(&txn), CAP_OK);
+	assert_ptr_equal(looked_up(&ta, h[0]), &objs[1]);
+	assert_null(looked_up(&ta, h[1])); /* moved, never copied */
+	assert_ptr_equal(looked_up(&ta, h[2]), &objs[3]);
+	assert_ptr_equal(looked_up(&tb, txn.out[1]), &objs[2]);
+	assert_int_equal(ta.live, 2);
+	assert_int_equal(tb.live, 3);
+	ta.move_only = NULL;
+}
+
 static void test_xfer_abort_exact(void **state)
 {
 	(void)state;
@@ -549,6 +581,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_generation_retirement, setup),
 	    cmocka_unit_test_setup(test_xfer_copy_commit, setup),
 	    cmocka_unit_test_setup(test_xfer_move_commit, setup),
+	    cmocka_unit_test_setup(test_xfer_move_only, setup),
 	    cmocka_unit_test_setup(test_xfer_abort_exact, setup),
 	    cmocka_unit_test_setup(test_xfer_fail_midway, setup),
 	    cmocka_unit_test(test_ledger),
