@@ -156,8 +156,8 @@ enum cap_status cap_release(struct cap_table *t, struct capos_handle h, struct c
 
 /* cap_xfer_prepare: prepares the transfer of handles[0..n) from src to dst (copy, or move
  * when move is true; a capability src->move_only names is always moved, and
- * txn->moved[i] says which were) into *txn. On failure (CAP_E_INVALID n > CAP_XFER_MAX, CAP_E_LOOKUP,
- * CAP_E_BUSY a source already moving, e.g. the same handle moved twice, CAP_E_FULL,
+ * txn->moved[i] says which were) into *txn. On failure (CAP_E_INVALID n > CAP_XFER_MAX,
+ * CAP_E_LOOKUP, CAP_E_BUSY a source already moving, e.g. the same handle moved twice, CAP_E_FULL,
  * CAP_E_LEDGER on dst's ledger) both tables and ledgers are exactly as before. */
 enum cap_status cap_xfer_prepare(struct cap_table *src, struct cap_table *dst,
 				 const struct capos_handle *handles, uint32_t n, bool move,
