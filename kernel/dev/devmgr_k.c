@@ -1,6 +1,7 @@
 /* devmgr_k: the device manager's records and the teardown on real hardware. */
 #include "devmgr_k.h"
 #include "devctl.h"
+#include "devsub.h"
 #include "pci.h"
 #include "core/console.h"
 #include "core/diag.h"
@@ -19,6 +20,16 @@ static size_t ndevs;
  * run without it (they wait for hardware); one teardown per record at a time
  * is the lib's rule (DEV_E_TEARDOWN). */
 static spinlock_t devmgr_lock = SPINLOCK_INIT;
+
+uint64_t devmgr_lock_take(void)
+{
+	return spin_lock_class(&devmgr_lock, LOCK_CLASS_DEVMGR);
+}
+
+void devmgr_lock_drop(uint64_t flags)
+{
+	spin_unlock_class(&devmgr_lock, LOCK_CLASS_DEVMGR, flags);
+}
 
 void devmgr_init(void)
 {
@@ -138,9 +149,9 @@ static enum dev_step_result do_step(struct kdev *d, enum dev_step s)
 	case DEV_STEP_IRQ_MASK:
 		return devctl_irq_mask(f) ? DEV_SR_OK : DEV_SR_FAILED;
 	case DEV_STEP_IRQ_DRAIN:
-		/* Interrupt routes are not issued under claims yet (the userspace
-		 * Interrupt capability is the next step): none to drain. */
-		return DEV_SR_OK;
+		/* Every route of the claim released: no CPU runs its handler any
+		 * more, a late message finds no route (devsub.c). */
+		return devsub_drain(d) ? DEV_SR_OK : DEV_SR_FAILED;
 	case DEV_STEP_IOMMU_DETACH:
 		if (d->dom == NULL)
 			return DEV_SR_UNAVAILABLE;
@@ -187,6 +198,9 @@ enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why)
 	spin_unlock_class(&devmgr_lock, LOCK_CLASS_DEVMGR, fl);
 	if (st != DEV_OK)
 		return st;
+	/* Every sub-handle is dead from here; the holder's windows and pool
+	 * mappings go first, on every CPU, before the device is touched. */
+	devsub_revoke(d);
 	enum dev_step s;
 	unsigned bound = DEV_STEPS + 1; /* the sequence has DEV_STEPS - 1 steps */
 	while ((s = dev_teardown_next(&d->rec)) != DEV_STEP_NONE && bound-- > 0) {

@@ -9,10 +9,14 @@
 #include <stdint.h>
 
 #include "dmapool.h"
+#include "irq/msi.h"
 #include "lib/dev/devmgr.h"
 #include "lib/pci/pci_fn.h"
 
 #define KDEV_MAX_POOLS 8
+
+struct devsub;
+struct devobj;
 
 struct kdev {
 	struct dev_record rec;
@@ -21,6 +25,14 @@ struct kdev {
 	struct dma_pool *pool[KDEV_MAX_POOLS];
 	struct dev_handle_ref pool_ref[KDEV_MAX_POOLS];
 	uint64_t dma_limit;
+	/* Userspace authority (devslot.c), under the records' lock. */
+	bool has_slot;			     /* a DeviceSlot names it */
+	bool allow_unconfined;		     /* its claims may go ahead without an IOMMU */
+	uint64_t limits[DEV_R_COUNT];	     /* each claim's budget */
+	struct devobj *owner;		     /* the Device of the current claim, or NULL */
+	struct devsub *sub[DEV_MAX_HANDLES]; /* by ledger slot: the sub-handle's object */
+	struct msix_table msix;		     /* opened for the claim's first MSI-X route */
+	bool msix_open;
 };
 
 enum kdev_policy { KDEV_REQUIRE_IOMMU, KDEV_ALLOW_UNCONFINED };
@@ -39,6 +51,10 @@ enum dev_status devmgr_claim(struct kdev *d, const uint64_t limits[DEV_R_COUNT],
  * *ref names it. */
 enum dev_status devmgr_pool(struct kdev *d, uint64_t bytes, struct dma_pool **pool,
 			    struct dev_handle_ref *ref);
+/* devmgr_lock_take / devmgr_lock_drop: the records' lock (LOCK_CLASS_DEVMGR). */
+uint64_t devmgr_lock_take(void);
+void devmgr_lock_drop(uint64_t flags);
+
 /* devmgr_teardown: the ordered teardown for trigger why, every step carried
  * out and printed (`devmgr: 00:03.0 busmaster-off ok ...`). */
 enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why);

@@ -17,6 +17,8 @@
 #define USER_STACK_TOP	0x00007ffffff00000ull
 #define USER_STACK_SIZE (64 * 1024)
 #define USER_RING_VA	0x00007fffffe00000ull
+#define USER_DEV_VA	0x0000600000000000ull /* device windows and DMA pools, upward */
+#define USER_DEV_VA_END 0x0000700000000000ull
 #define KSTACK_FRAMES	4
 #define PROC_CAP_SLOTS	64
 #define PROC_MAX_CALLS	8	    /* calls outstanding plus calls received, not returned */
@@ -69,6 +71,7 @@ struct proc {
 	} recv[PROC_MAX_CALLS]; /* calls received and not yet returned (RETURN tokens) */
 	uint64_t frames;	/* user frames charged to this process */
 	uint64_t *start_arg;	/* the RSI word of its first user entry frame */
+	uint64_t dev_va_next;	/* next address for a device window or pool (never reused) */
 };
 
 struct proc_handle;

@@ -178,6 +178,22 @@ enum paging_status paging_map_in(uint64_t pml4, uint64_t va, uint64_t pa, uint64
 	return st;
 }
 
+void paging_unmap_user(uint64_t pml4, uint64_t va, uint64_t pages)
+{
+	bool any = false;
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t irq = spin_lock_class(&paging_lock, LOCK_CLASS_PAGING);
+		uint64_t *e = walk(pml4, va + i * PAGE_SIZE, 0, false, 0);
+		if (e != NULL && (*e & PTE_P)) {
+			*e = 0;
+			any = true;
+		}
+		spin_unlock_class(&paging_lock, LOCK_CLASS_PAGING, irq);
+	}
+	if (any)
+		tlb_shootdown(pml4, va, pages);
+}
+
 bool paging_query_in(uint64_t pml4, uint64_t va, uint64_t *pte)
 {
 	uint64_t *e = walk(pml4, va, 0, false, 0);
@@ -205,7 +221,9 @@ void paging_free_user(uint64_t pml4, void (*free_leaf)(uint64_t pa))
 					continue;
 				uint64_t *l1 = phys_to_virt(l2[k] & PTE_ADDR_MASK);
 				for (unsigned m = 0; m < 512; m++)
-					if (l1[m] & PTE_P)
+					/* PTE_DEV leaves are a device's or a pool's,
+					 * never the process's frames. */
+					if ((l1[m] & PTE_P) && !(l1[m] & PTE_DEV))
 						free_leaf(l1[m] & PTE_ADDR_MASK);
 				frame_free(l2[k] & PTE_ADDR_MASK);
 			}

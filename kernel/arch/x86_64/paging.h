@@ -16,6 +16,7 @@
 #define PTE_PCD	      (1ull << 4)
 #define PTE_PS	      (1ull << 7)
 #define PTE_G	      (1ull << 8)
+#define PTE_DEV	      (1ull << 9) /* available to software: a device window or DMA pool page */
 #define PTE_NX	      (1ull << 63)
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
 
@@ -50,8 +51,11 @@ uint64_t paging_kernel_pml4(void);
  * address space (PTE_U in flags makes a user mapping). */
 enum paging_status paging_map_in(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
 bool paging_query_in(uint64_t pml4, uint64_t va, uint64_t *pte);
+/* paging_unmap_user: removes the 4 KiB mappings [va, va + pages * 4 KiB) of
+ * pml4 and flushes them on every CPU that may hold them; call with no lock held. */
+void paging_unmap_user(uint64_t pml4, uint64_t va, uint64_t pages);
 /* paging_free_user: frees pml4's user page tables; each mapped frame goes to
- * free_leaf. The PML4 page itself stays the caller's. */
+ * free_leaf, except PTE_DEV ones (not the process's). The PML4 page itself stays the caller's. */
 void paging_free_user(uint64_t pml4, void (*free_leaf)(uint64_t pa));
 
 /* paging_nx_supported: whether EFER.NXE is on. */
