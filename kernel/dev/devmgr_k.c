@@ -3,10 +3,12 @@
 #include "devctl.h"
 #include "devsub.h"
 #include "pci.h"
+#include "arch/x86_64/clock.h"
 #include "core/console.h"
 #include "core/diag.h"
 #include "core/spinlock.h"
 #include "iommu/vtd.h"
+#include "lib/iommu/iova.h"
 #include "lib/irq/registry.h"
 #include "lib/str.h"
 #include "mm/heap.h"
@@ -89,6 +91,15 @@ enum dev_status devmgr_claim(struct kdev *d, const uint64_t limits[DEV_R_COUNT],
 	}
 	if (vs != VTD_OK && vs != VTD_E_NONE)
 		return DEV_E_BUDGET;
+	/* IOVAs an earlier claim's pools had are never issued again (until the
+	 * space runs out): a late DMA of an old owner faults in this domain
+	 * instead of reaching the new owner's memory. */
+	uint64_t floor = d->iova_floor;
+	if (dom != NULL && floor > PAGE_SIZE && floor < dma_limit / 2 &&
+	    iova_reserve(&dom->iova, PAGE_SIZE, (floor - PAGE_SIZE) / PAGE_SIZE) != IOVA_OK)
+		floor = 0;
+	if (dom != NULL && floor >= dma_limit / 2)
+		d->iova_floor = 0; /* exhausted: start again from the bottom */
 	if (dom != NULL && vtd_domain_attach(dom) != VTD_OK) {
 		vtd_domain_destroy(dom);
 		return DEV_E_STATE;
@@ -130,6 +141,9 @@ enum dev_status devmgr_pool(struct kdev *d, uint64_t bytes, struct dma_pool **po
 		dev_handle_abort(&t);
 		st = DEV_E_BUDGET;
 	} else if (st == DEV_OK) {
+		uint64_t end = (*pool)->iova + (*pool)->pages * PAGE_SIZE;
+		if ((*pool)->attr == DMA_IOMMU && end > d->iova_floor)
+			d->iova_floor = end;
 		dev_handle_commit(&t, ref);
 		d->pool[slot] = *pool;
 		d->pool_ref[slot] = *ref;
@@ -216,6 +230,8 @@ enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why)
 		if (st != DEV_OK)
 			return st;
 	}
+	if (d->rec.result[DEV_STEP_RESET] != DEV_SR_OK)
+		d->hold_until = clock_ns() + KDEV_NORESET_HOLD_NS;
 	kprintf("devmgr: %02x:%02x.%u teardown done: %s, epoch %llu, frames %s\n", d->fn->bus,
 		d->fn->dev, d->fn->fn, dev_state_name(d->rec.state),
 		(unsigned long long)d->rec.epoch,

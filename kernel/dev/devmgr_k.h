@@ -31,11 +31,19 @@ struct kdev {
 	uint64_t limits[DEV_R_COUNT];	     /* each claim's budget */
 	struct devobj *owner;		     /* the Device of the current claim, or NULL */
 	struct devsub *sub[DEV_MAX_HANDLES]; /* by ledger slot: the sub-handle's object */
-	struct msix_table msix;		     /* opened for the claim's first MSI-X route */
+	uint64_t iova_floor; /* IOVAs below it were some earlier claim's: never reissued */
+	uint64_t hold_until; /* clock_ns: no claim before (a device without reset) */
+	struct msix_table msix; /* opened for the claim's first MSI-X route */
 	bool msix_open;
 };
 
 enum kdev_policy { KDEV_REQUIRE_IOMMU, KDEV_ALLOW_UNCONFINED };
+
+/* A device no reset reaches can still hold work its last owner started (edu
+ * runs a DMA 100 ms after it is told to): after its teardown no new claim is
+ * made for this long, so that work finishes (against a detached domain and
+ * bus mastering off) before anyone else's vectors and memory are there. */
+#define KDEV_NORESET_HOLD_NS 500000000ull
 
 /* devmgr_init: a record for every endpoint function of the PCI table. */
 void devmgr_init(void);

@@ -9,6 +9,7 @@
 #include "devmgr_k.h"
 #include "devsub.h"
 #include "pci.h"
+#include "arch/x86_64/clock.h"
 #include "capos/capnp_msg.h"
 #include "capos/gen/capos_schema.h"
 #include "core/console.h"
@@ -127,8 +128,13 @@ static enum capos_status slot_claim(struct kdev *d, struct kcall *c)
 	kobj_init(&o->hdr, &dev_ops);
 	o->d = d;
 	o->epoch = 0;
+	/* A device without a reset is held out of service a while after its
+	 * teardown (KDEV_NORESET_HOLD_NS): the claim waits for that. */
+	uint64_t hold = __atomic_load_n(&d->hold_until, __ATOMIC_ACQUIRE);
+	if (clock_ns() < hold)
+		proc_sleep_until(hold);
 	uint64_t fl = devmgr_lock_take();
-	bool free = d->owner == NULL && d->rec.state == DEV_UNCLAIMED;
+	bool free = d->owner == NULL && d->rec.state == DEV_UNCLAIMED && clock_ns() >= d->hold_until;
 	if (free)
 		d->owner = o;
 	devmgr_lock_drop(fl);
