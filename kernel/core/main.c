@@ -72,6 +72,7 @@ static void run_programs(const char *list, size_t len, bool init)
 		proc_spawn(name, name);
 	}
 	sched_run();
+	devmgr_summary();
 	frames_stats(&f1, &u1, &r1, &t1);
 	heap_stats(&hb1, &hp1);
 	/* Heap pages stay with the heap once carved (kfree keeps them for reuse):

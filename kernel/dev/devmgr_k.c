@@ -239,6 +239,22 @@ enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why)
 	return DEV_OK;
 }
 
+void devmgr_summary(void)
+{
+	unsigned claimed = 0, handles = 0, retired = 0;
+	uint64_t fl = devmgr_lock_take();
+	for (size_t i = 0; i < ndevs; i++) {
+		const struct dev_record *r = &devs[i].rec;
+		claimed += r->state != DEV_UNCLAIMED && r->state != DEV_RETIRED;
+		retired += r->state == DEV_RETIRED;
+		for (unsigned k = 0; k < DEV_KINDS; k++)
+			handles += r->count[k];
+	}
+	devmgr_lock_drop(fl);
+	kprintf("devmgr: %u devices claimed, %u handles, %u retired\n", claimed, handles, retired);
+	dma_pool_print();
+}
+
 static void cmd_devices(void)
 {
 	if (ndevs == 0) {

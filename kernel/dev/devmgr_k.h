@@ -31,8 +31,8 @@ struct kdev {
 	uint64_t limits[DEV_R_COUNT];	     /* each claim's budget */
 	struct devobj *owner;		     /* the Device of the current claim, or NULL */
 	struct devsub *sub[DEV_MAX_HANDLES]; /* by ledger slot: the sub-handle's object */
-	uint64_t iova_floor; /* IOVAs below it were some earlier claim's: never reissued */
-	uint64_t hold_until; /* clock_ns: no claim before (a device without reset) */
+	uint64_t iova_floor;	/* IOVAs below it were some earlier claim's: never reissued */
+	uint64_t hold_until;	/* clock_ns: no claim before (a device without reset) */
 	struct msix_table msix; /* opened for the claim's first MSI-X route */
 	bool msix_open;
 };
@@ -59,6 +59,10 @@ enum dev_status devmgr_claim(struct kdev *d, const uint64_t limits[DEV_R_COUNT],
  * *ref names it. */
 enum dev_status devmgr_pool(struct kdev *d, uint64_t bytes, struct dma_pool **pool,
 			    struct dev_handle_ref *ref);
+/* devmgr_summary: claims, live handles and the DMA ledger, one line each
+ * (printed when every process has ended, to show they came back). */
+void devmgr_summary(void);
+
 /* devmgr_lock_take / devmgr_lock_drop: the records' lock (LOCK_CLASS_DEVMGR). */
 uint64_t devmgr_lock_take(void);
 void devmgr_lock_drop(uint64_t flags);

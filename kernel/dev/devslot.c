@@ -134,7 +134,8 @@ static enum capos_status slot_claim(struct kdev *d, struct kcall *c)
 	if (clock_ns() < hold)
 		proc_sleep_until(hold);
 	uint64_t fl = devmgr_lock_take();
-	bool free = d->owner == NULL && d->rec.state == DEV_UNCLAIMED && clock_ns() >= d->hold_until;
+	bool free =
+	    d->owner == NULL && d->rec.state == DEV_UNCLAIMED && clock_ns() >= d->hold_until;
 	if (free)
 		d->owner = o;
 	devmgr_lock_drop(fl);
