@@ -2,8 +2,9 @@
  *
  * manifest_parse checks everything before anything is used: the header, every offset,
  * length and count against the blob, every name against the string table, unique
- * names, every index, every interface id against the schema, and that each service's
- * capabilities are ones init holds. After MANIFEST_OK the accessors cannot fail for an
+ * names, every index, every interface id against the schema, that each service's
+ * capabilities are ones init holds, and every device record and the exclusivity of the
+ * devices' grants (include/capos/manifest.h). After MANIFEST_OK the accessors cannot fail for an
  * index below the counts. The blob is not copied: it must stay in kernel memory,
  * unchanged, for as long as the view is used.
  */
@@ -27,6 +28,8 @@ enum manifest_status {
 	MANIFEST_E_REF = -7,	   /* an index that names nothing, or grants not contiguous */
 	MANIFEST_E_IFACE = -8,	   /* unknown interface id, or one this grant cannot carry */
 	MANIFEST_E_INIT = -9,	   /* init missing or not first, or lacking what it needs */
+	MANIFEST_E_DEVICE = -10,   /* a device record out of range, or its grants not
+				    * exclusive, or a device init holds but cannot move */
 };
 
 /* The validated view: the header's numbers, copied once. */
@@ -41,6 +44,8 @@ struct manifest {
 	uint32_t grants_off;
 	uint32_t strings_off;
 	uint32_t strings_len;
+	uint32_t devices_off;
+	uint16_t device_count;
 };
 
 struct manifest_service {
@@ -58,6 +63,21 @@ struct manifest_grant {
 	const char *iface_name; /* the schema's name, e.g. "EndpointClient" */
 	uint16_t from;		/* index among init's grants; CAPOS_MANIFEST_FROM_NONE for init */
 	const char *from_name;	/* name of that grant of init; NULL for init's own */
+};
+
+/* A device record, decoded. Fields of the other match kinds are 0. */
+struct manifest_device {
+	const char *name;
+	uint8_t match;	   /* CAPOS_MANIFEST_MATCH_* */
+	uint8_t class_len; /* MATCH_CLASS: 1..3 */
+	bool unconfined;   /* dma=unconfined: a claim may go ahead without an IOMMU */
+	uint16_t vendor, device;
+	uint32_t class_code; /* class << 16 | subclass << 8 | prog-if */
+	uint16_t seg;
+	uint8_t bus, dev, fn;
+	uint16_t nth;
+	uint64_t pool_bytes, mmio_bytes;
+	uint32_t irqs, ring_depth, inflight;
 };
 
 /* manifest_parse: validates len bytes at blob (len may exceed the header's total_len,
@@ -81,5 +101,12 @@ bool manifest_service(const struct manifest *m, uint32_t i, struct manifest_serv
 
 /* manifest_grant: grant i of service svc; false when either index is out of range. */
 bool manifest_grant(const struct manifest *m, uint32_t svc, uint32_t i, struct manifest_grant *out);
+
+/* manifest_device: device record i; false when i >= device_count. */
+bool manifest_device(const struct manifest *m, uint32_t i, struct manifest_device *out);
+
+/* manifest_device_find: the index of the device named name (NUL-terminated) in *index;
+ * false when no device has that name. */
+bool manifest_device_find(const struct manifest *m, const char *name, uint32_t *index);
 
 #endif

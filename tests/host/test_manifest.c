@@ -260,7 +260,10 @@ static void test_truncated_and_header(void **state)
 	MUTATE(version, 2, MANIFEST_E_HEADER, "version 2");
 	MUTATE(header_size, 40, MANIFEST_E_HEADER, NULL);
 	MUTATE(flags, 1, MANIFEST_E_HEADER, "reserved");
-	MUTATE(reserved, 1ull << 63, MANIFEST_E_HEADER, "reserved");
+	MUTATE(reserved, 0x8000, MANIFEST_E_HEADER, "reserved");
+	MUTATE(devices_off, h0.strings_off, MANIFEST_E_RANGE, "but no devices");
+	MUTATE(device_count, 17, MANIFEST_E_LIMIT, "17 devices, more than 16");
+	MUTATE(device_count, 1, MANIFEST_E_RANGE, "devices");
 	MUTATE(total_len, (uint32_t)len + 4097, MANIFEST_E_TRUNCATED, "total length");
 	MUTATE(total_len, 47, MANIFEST_E_TRUNCATED, NULL);
 	MUTATE(strings_len, h0.strings_len + 4096, MANIFEST_E_RANGE, "string table");
@@ -379,7 +382,7 @@ static void test_interfaces(void **state)
 	expect_spec(&t, MANIFEST_E_IFACE, "cannot pass on a ProcessHandle");
 	assert_string_equal(manifest_iface_name(CAPOS_IFACE_CONSOLE), "Console");
 	assert_null(manifest_iface_name(0));
-	for (int st = MANIFEST_E_INIT; st <= MANIFEST_OK; st++)
+	for (int st = MANIFEST_E_DEVICE; st <= MANIFEST_OK; st++)
 		assert_string_not_equal(manifest_status_name((enum manifest_status)st),
 					"unknown status");
 }
