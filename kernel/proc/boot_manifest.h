@@ -7,7 +7,8 @@
 
 /* boot_manifest_check: finds the bundled manifest [name, name+len) (`manifest=`,
  * default "default"), validates it (lib/manifest), checks that every binary it
- * names is in the boot image, and prints a summary. false (reason printed as
+ * names is in the boot image, resolves each of its devices to the PCI function it
+ * names (lib/manifest/devmatch), and prints a summary. false (reason printed as
  * `manifest: ...`) for anything wrong: the caller stops the boot. */
 bool boot_manifest_check(const char *name, size_t len);
 
