@@ -1,7 +1,9 @@
 /* init: the one program the kernel starts for a manifest. It holds the
  * capabilities the manifest grants it (slot i is its grant i) and starts every
  * service of the manifest through ProcessSpawner with exactly the capabilities
- * named for it, each a copy of one of its own, then waits for them all.
+ * named for it: a copy of one of its own, a client facet minted from its
+ * Endpoint, or a Device claimed from its DeviceSlot (the kernel moves a Device
+ * even in a copying spawn: it is never duplicated), then waits for them all.
  * Its BootManifest comes as its start handle; from it, init learns its other
  * capabilities' names and takes its Console and ProcessSpawner by the manifest
  * names "console" and "spawner". */
@@ -18,6 +20,7 @@ static struct capos_ring *R;
 static struct capos_handle console;
 static char cap_names[MAX_CAPS][24];
 static unsigned ncaps;
+static bool device_slot[MAX_CAPS]; /* a DeviceSlot init claimed from: kept */
 
 static size_t slen(const char *s)
 {
@@ -90,6 +93,43 @@ static int find_cap(const char *name, size_t n)
 	return -1;
 }
 
+/* The handle init passes on for a grant of interface iface that comes from its
+ * capability in slot: that capability itself (copied by the spawn), a client facet
+ * minted from it (EndpointClient), or a Device claimed from it (Device). *made is
+ * 1 for a handle made for this service alone: released after the spawn unless the
+ * spawn moved it. Returns the status of the call that failed, else CAPOS_OK. */
+static int32_t grant_handle(uint64_t iface, int slot, struct capos_handle *out, int *made)
+{
+	uint64_t m[1], r[4];
+	struct capnp_builder b;
+	struct capnp_struct root;
+	struct capos_cqe c;
+	uint16_t method;
+	*out = (struct capos_handle){(uint32_t)slot, 1};
+	*made = 0;
+	capnp_builder_init(&b, m, sizeof(m));
+	if (iface == CAPOS_IFACE_ENDPOINT_CLIENT) {
+		/* The service may only CALL through a client facet. */
+		capos_endpoint_new_client_params_init_root(&b, &root);
+		method = CAPOS_ENDPOINT_NEW_CLIENT;
+	} else if (iface == CAPOS_IFACE_DEVICE) {
+		/* A new claim (owner epoch) on the device: the service's alone. */
+		capos_device_slot_claim_params_init_root(&b, &root);
+		method = CAPOS_DEVICE_SLOT_CLAIM;
+		device_slot[slot] = true;
+	} else {
+		return CAPOS_OK;
+	}
+	int32_t st = call(*out, method, m, b.used, r, sizeof(r), 0, 0, &c);
+	if (st != CAPOS_OK)
+		return st;
+	if (c.xfer_count != 1)
+		return CAPOS_E_INVOKE;
+	*out = capos_handle_of(c.aux);
+	*made = 1;
+	return CAPOS_OK;
+}
+
 /* Starts service index; returns its ProcessHandle, or slot UINT32_MAX. */
 static struct capos_handle start_service(struct capos_handle manifest, struct capos_handle spawner,
 					 uint32_t index, char *sname)
@@ -120,8 +160,11 @@ static struct capos_handle start_service(struct capos_handle manifest, struct ca
 		sname[i] = name[i];
 	sname[nn] = '\0';
 
-	struct capos_handle xfer[8];
-	int minted[8];
+	struct capos_handle xfer[8], handle = none;
+	int made[8] = {0};
+	uint64_t ifaces[8];
+	uint32_t nmade = 0;
+	int32_t st;
 	capnp_builder_init(&b, msg, sizeof(msg));
 	if (capos_process_spawner_spawn_params_init_root(&b, &out_root) != CAPNP_OK ||
 	    capos_process_spawner_spawn_params_set_name(&b, &out_root, name, nn) != CAPNP_OK ||
@@ -135,46 +178,38 @@ static struct capos_handle start_service(struct capos_handle manifest, struct ca
 		if (capnp_list_struct(c.result_len, &caps, i, &el) != CAPNP_OK ||
 		    capos_cap_info_get_name(res, c.result_len, &el, &cn, &cnl) != CAPNP_OK ||
 		    capos_cap_info_get_from(res, c.result_len, &el, &from, &fn) != CAPNP_OK)
-			return none;
-		uint64_t iface;
+			goto release_made;
 		int slot = find_cap(from, fn);
 		if (slot < 0 || capnp_list_struct(b.used, &grants, i, &grant) != CAPNP_OK ||
 		    capnp_set_text(&b, &grant, CAPOS_CAP_GRANT_NAME_PTR, cn, cnl) != CAPNP_OK ||
 		    capnp_set_cap(&b, &grant, CAPOS_CAP_GRANT_CAP_PTR, i) != CAPNP_OK ||
-		    capos_cap_info_get_interface_id(res, c.result_len, &el, &iface) != CAPNP_OK)
-			return none;
-		xfer[i] = (struct capos_handle){(uint32_t)slot, 1};
-		minted[i] = 0;
-		if (iface == CAPOS_IFACE_ENDPOINT_CLIENT) {
-			/* A client facet minted from init's Endpoint: the service may only
-			 * CALL through it. */
-			uint64_t nm[1], nr[4];
-			struct capnp_builder nb;
-			struct capnp_struct nroot;
-			struct capos_cqe nc;
-			capnp_builder_init(&nb, nm, sizeof(nm));
-			capos_endpoint_new_client_params_init_root(&nb, &nroot);
-			if (call(xfer[i], CAPOS_ENDPOINT_NEW_CLIENT, nm, nb.used, nr, sizeof(nr), 0,
-				 0, &nc) != CAPOS_OK ||
-			    nc.xfer_count != 1) {
-				console_printf(R, console, "init: newClient failed %d\n",
-					       (int)nc.status);
-				return none;
-			}
-			xfer[i] = (struct capos_handle){(uint32_t)nc.aux, (uint32_t)(nc.aux >> 32)};
-			minted[i] = 1;
+		    capos_cap_info_get_interface_id(res, c.result_len, &el, &ifaces[i]) != CAPNP_OK)
+			goto release_made;
+		st = grant_handle(ifaces[i], slot, &xfer[i], &made[i]);
+		nmade = i + 1;
+		if (st != CAPOS_OK) {
+			console_printf(R, console, "init: service %s: %s '%s' failed, status %d\n",
+				       sname,
+				       ifaces[i] == CAPOS_IFACE_DEVICE ? "claiming device"
+								       : "minting a client of",
+				       cap_names[slot], (int)st);
+			goto release_made;
 		}
 	}
-	int32_t st = call(spawner, CAPOS_PROCESS_SPAWNER_SPAWN, msg, b.used, res, sizeof(res), xfer,
-			  caps.count, &c);
-	for (uint32_t i = 0; i < caps.count; i++)
-		if (minted[i])
-			capos_release(R, xfer[i]); /* the child holds its own copy */
-	if (st != CAPOS_OK || c.xfer_count != 1) {
-		console_printf(R, console, "init: spawn failed %d\n", (int)st);
-		return none;
-	}
-	return (struct capos_handle){(uint32_t)c.aux, (uint32_t)(c.aux >> 32)};
+	st = call(spawner, CAPOS_PROCESS_SPAWNER_SPAWN, msg, b.used, res, sizeof(res), xfer,
+		  caps.count, &c);
+	if (st != CAPOS_OK || c.xfer_count != 1)
+		console_printf(R, console, "init: service %s: spawn failed, status %d\n", sname,
+			       (int)st);
+	else
+		handle = capos_handle_of(c.aux);
+release_made:
+	/* The child holds its own copies; a Device it received was moved (a failed spawn
+	 * moved nothing: releasing it ends the claim). */
+	for (uint32_t i = 0; i < nmade; i++)
+		if (made[i] && (handle.slot == UINT32_MAX || ifaces[i] != CAPOS_IFACE_DEVICE))
+			capos_release(R, xfer[i]);
+	return handle;
 }
 
 int main(struct capos_ring *ring, uint64_t start)
@@ -217,9 +252,10 @@ int main(struct capos_ring *ring, uint64_t start)
 	}
 	/* Everything passed on is the services' now: init keeps only what it uses
 	 * itself (an Endpoint it kept would keep every caller of it waiting on a
-	 * server that may have gone). */
+	 * server that may have gone), and the DeviceSlots it claimed devices from
+	 * (never passed on: its hold on those devices, to revoke a claim). */
 	for (unsigned k = 0; k < ncaps; k++)
-		if ((int)k != ci && (int)k != si && k != manifest.slot)
+		if ((int)k != ci && (int)k != si && k != manifest.slot && !device_slot[k])
 			capos_release(R, (struct capos_handle){k, 1});
 	for (uint32_t i = 0; i < count; i++) {
 		char num[21];
