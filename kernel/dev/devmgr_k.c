@@ -33,6 +33,11 @@ void devmgr_lock_drop(uint64_t flags)
 	spin_unlock_class(&devmgr_lock, LOCK_CLASS_DEVMGR, flags);
 }
 
+static uint8_t devfn_of(const struct kdev *d)
+{
+	return (uint8_t)(d->fn->dev << 3 | d->fn->fn);
+}
+
 void devmgr_init(void)
 {
 	const struct pci_table *t = pci_devices();
@@ -58,6 +63,7 @@ void devmgr_init(void)
 				    f->device,
 				    (uint32_t)f->class_code << 16 | f->subclass << 8 | f->prog_if};
 		dev_record_init(&d->rec, &id);
+		vtd_prepare(f->seg, f->bus, devfn_of(d));
 	}
 }
 
@@ -69,11 +75,6 @@ struct kdev *devmgr_find(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 			return &devs[i];
 	}
 	return NULL;
-}
-
-static uint8_t devfn_of(const struct kdev *d)
-{
-	return (uint8_t)(d->fn->dev << 3 | d->fn->fn);
 }
 
 enum dev_status devmgr_claim(struct kdev *d, const uint64_t limits[DEV_R_COUNT], uint64_t dma_limit,

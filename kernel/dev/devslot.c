@@ -179,8 +179,22 @@ static enum capos_status slot_invoke(struct kobj *obj, struct kcall *c)
 	return CAPOS_OK;
 }
 
-static const struct kobj_ops slot_ops = {
-    .name = "DeviceSlot", .move_only = true, .decode = slot_decode, .invoke = slot_invoke};
+/* The last reference went (init released it, or ended): a claim in progress
+ * goes on under its Device; the device may be granted a slot again. */
+static void slot_destroy(struct kobj *obj)
+{
+	struct slotobj *s = (struct slotobj *)obj;
+	uint64_t fl = devmgr_lock_take();
+	s->d->has_slot = false;
+	devmgr_lock_drop(fl);
+	kfree(s);
+}
+
+static const struct kobj_ops slot_ops = {.name = "DeviceSlot",
+					 .move_only = true,
+					 .decode = slot_decode,
+					 .invoke = slot_invoke,
+					 .destroy = slot_destroy};
 
 /* ---- Device ---- */
 

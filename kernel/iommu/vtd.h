@@ -52,6 +52,9 @@ bool vtd_covers(uint16_t seg, uint8_t bus, uint8_t devfn);
  * too). VTD_E_NONE when no unit translates the device. */
 enum vtd_status vtd_domain_create(uint16_t seg, uint8_t bus, uint8_t devfn, uint64_t iova_limit,
 				  struct vtd_domain **out);
+/* vtd_prepare: makes the (empty, denying) context table of seg:bus at boot,
+ * so a device's first claim allocates nothing the machine keeps for good. */
+void vtd_prepare(uint16_t seg, uint8_t bus, uint8_t devfn);
 /* vtd_domain_attach: points the device's context entry at d and invalidates
  * its context-cache entry (and the domain's IOTLB). */
 enum vtd_status vtd_domain_attach(struct vtd_domain *d);

@@ -147,6 +147,16 @@ static struct vtd_context_entry *context_of(struct vtd_unit *u, uint8_t bus, uin
 	return (struct vtd_context_entry *)phys_to_virt(u->ctx_pa[bus]) + devfn;
 }
 
+void vtd_prepare(uint16_t seg, uint8_t bus, uint8_t devfn)
+{
+	struct vtd_unit *u = vtd_unit_for(seg, bus, devfn);
+	if (u == NULL)
+		return;
+	uint64_t fl = spin_lock_class(&u->lock, LOCK_CLASS_IOMMU);
+	(void)context_of(u, bus, devfn, true); /* every entry not present: still denied */
+	spin_unlock_class(&u->lock, LOCK_CLASS_IOMMU, fl);
+}
+
 enum vtd_status vtd_domain_attach(struct vtd_domain *d)
 {
 	struct vtd_unit *u = d->unit;

@@ -39,6 +39,7 @@ int main(struct capos_ring *ring)
 		}
 	}
 	console_printf(ring, con, "edu-client: 4 transfers through edu's DMA came back intact\n");
-	capos_call(ring, ep, EDU_QUIT, 0, 0, 0, 0);
+	uint64_t none = 0;
+	capos_call(ring, ep, EDU_QUIT, &none, sizeof(none), 0, 0);
 	return 0;
 }

@@ -4,6 +4,10 @@
 #include "capos/capnp_msg.h"
 #include "capos/gen/capos_schema.h"
 
+/* A CALL always carries a message: methods without parameters send an empty
+ * one (a null root pointer reads as the default struct). */
+static const uint64_t none[1];
+
 /* A call returning one capability beside the reply. */
 static int32_t call_cap(struct capos_ring *r, struct capos_handle t, uint16_t method,
 			const void *params, uint32_t len, struct capos_handle *out)
@@ -21,12 +25,12 @@ static int32_t call_cap(struct capos_ring *r, struct capos_handle t, uint16_t me
 
 int32_t devslot_claim(struct capos_ring *r, struct capos_handle slot, struct capos_handle *dev)
 {
-	return call_cap(r, slot, CAPOS_DEVICE_SLOT_CLAIM, 0, 0, dev);
+	return call_cap(r, slot, CAPOS_DEVICE_SLOT_CLAIM, none, sizeof(none), dev);
 }
 
 int32_t devslot_revoke(struct capos_ring *r, struct capos_handle slot)
 {
-	return capos_call(r, slot, CAPOS_DEVICE_SLOT_REVOKE, 0, 0, 0, 0);
+	return capos_call(r, slot, CAPOS_DEVICE_SLOT_REVOKE, none, sizeof(none), 0, 0);
 }
 
 int32_t dev_info(struct capos_ring *r, struct capos_handle dev, struct capdev_info *o)
@@ -34,7 +38,7 @@ int32_t dev_info(struct capos_ring *r, struct capos_handle dev, struct capdev_in
 	uint64_t res[48];
 	struct capnp_struct root, info, e;
 	struct capnp_list bars;
-	int32_t st = capos_call(r, dev, CAPOS_DEVICE_INFO, 0, 0, res, sizeof(res));
+	int32_t st = capos_call(r, dev, CAPOS_DEVICE_INFO, none, sizeof(none), res, sizeof(res));
 	if (st != CAPOS_OK)
 		return st;
 	size_t n = sizeof(res);
@@ -89,7 +93,8 @@ int32_t mmio_info(struct capos_ring *r, struct capos_handle win, uint64_t *addr,
 {
 	uint64_t res[6];
 	struct capnp_struct root;
-	int32_t st = capos_call(r, win, CAPOS_DEVICE_MMIO_INFO, 0, 0, res, sizeof(res));
+	int32_t st =
+	    capos_call(r, win, CAPOS_DEVICE_MMIO_INFO, none, sizeof(none), res, sizeof(res));
 	if (st == CAPOS_OK &&
 	    (capnp_get_root(res, sizeof(res), &root) != CAPNP_OK ||
 	     capos_device_mmio_info_results_get_address(res, sizeof(res), &root, addr) !=
@@ -162,7 +167,7 @@ int32_t dev_reset(struct capos_ring *r, struct capos_handle dev, uint64_t *epoch
 {
 	uint64_t res[2];
 	struct capnp_struct root;
-	int32_t st = capos_call(r, dev, CAPOS_DEVICE_RESET, 0, 0, res, sizeof(res));
+	int32_t st = capos_call(r, dev, CAPOS_DEVICE_RESET, none, sizeof(none), res, sizeof(res));
 	if (st == CAPOS_OK && epoch != 0 &&
 	    (capnp_get_root(res, sizeof(res), &root) != CAPNP_OK ||
 	     capos_device_reset_results_get_epoch(res, sizeof(res), &root, epoch) != CAPNP_OK))
@@ -174,7 +179,7 @@ int32_t irq_wait(struct capos_ring *r, struct capos_handle irq, uint64_t *count)
 {
 	uint64_t res[2];
 	struct capnp_struct root;
-	int32_t st = capos_call(r, irq, CAPOS_INTERRUPT_WAIT, 0, 0, res, sizeof(res));
+	int32_t st = capos_call(r, irq, CAPOS_INTERRUPT_WAIT, none, sizeof(none), res, sizeof(res));
 	if (st == CAPOS_OK &&
 	    (capnp_get_root(res, sizeof(res), &root) != CAPNP_OK ||
 	     capos_interrupt_wait_results_get_count(res, sizeof(res), &root, count) != CAPNP_OK))
@@ -184,20 +189,20 @@ int32_t irq_wait(struct capos_ring *r, struct capos_handle irq, uint64_t *count)
 
 int32_t irq_ack(struct capos_ring *r, struct capos_handle irq)
 {
-	return capos_call(r, irq, CAPOS_INTERRUPT_ACK, 0, 0, 0, 0);
+	return capos_call(r, irq, CAPOS_INTERRUPT_ACK, none, sizeof(none), 0, 0);
 }
 
 int32_t irq_mask(struct capos_ring *r, struct capos_handle irq, bool masked)
 {
-	return capos_call(r, irq, masked ? CAPOS_INTERRUPT_MASK : CAPOS_INTERRUPT_UNMASK, 0, 0, 0,
-			  0);
+	return capos_call(r, irq, masked ? CAPOS_INTERRUPT_MASK : CAPOS_INTERRUPT_UNMASK, none,
+			  sizeof(none), 0, 0);
 }
 
 int32_t irq_total(struct capos_ring *r, struct capos_handle irq, uint64_t *total)
 {
 	uint64_t res[4];
 	struct capnp_struct root;
-	int32_t st = capos_call(r, irq, CAPOS_INTERRUPT_INFO, 0, 0, res, sizeof(res));
+	int32_t st = capos_call(r, irq, CAPOS_INTERRUPT_INFO, none, sizeof(none), res, sizeof(res));
 	if (st == CAPOS_OK &&
 	    (capnp_get_root(res, sizeof(res), &root) != CAPNP_OK ||
 	     capos_interrupt_info_results_get_count(res, sizeof(res), &root, total) != CAPNP_OK))
@@ -250,7 +255,7 @@ int32_t pool_info(struct capos_ring *r, struct capos_handle pool, uint16_t *isol
 {
 	uint64_t res[8];
 	struct capnp_struct root;
-	int32_t st = capos_call(r, pool, CAPOS_DMAPOOL_INFO, 0, 0, res, sizeof(res));
+	int32_t st = capos_call(r, pool, CAPOS_DMAPOOL_INFO, none, sizeof(none), res, sizeof(res));
 	size_t n = sizeof(res);
 	if (st == CAPOS_OK &&
 	    (capnp_get_root(res, n, &root) != CAPNP_OK ||
