@@ -23,6 +23,7 @@ enum devproof_role {
 	DP_DMA_B,	     /* proofs 3, 5: the next owner's memory and interrupt untouched */
 	DP_OOD_X,	     /* proof 4: a second edu's driver with a canary */
 	DP_OOD_A,	     /* proof 4: points edu at IOVAs it does not own */
+	DP_KILLED,	     /* teardown by kill: blocked in Interrupt.wait when killed */
 };
 
 enum devproof_sync {

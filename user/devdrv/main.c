@@ -269,6 +269,25 @@ static void role_misc(void)
 	console_printf(R, con, "devdrv: FAILED: the released window still answered\n");
 }
 
+static void role_killed(void)
+{
+	uint64_t n = 0;
+	struct capos_handle irq2;
+	setup(1);
+	/* Sub-handles released one by one, each slot given back: a new
+	 * interrupt after the old one's release. */
+	expect(capos_release(R, irq), CAPOS_OK, "release the interrupt");
+	expect(dev_interrupt(R, dev, 0, CAPOS_INTERRUPT_KIND_AUTO, &irq2), CAPOS_OK,
+	       "an interrupt again after its release");
+	expect(capos_release(R, pool), CAPOS_OK, "release the pool");
+	expect(pool_info(R, pool, 0, 0, 0), CAPOS_E_LOOKUP, "the released pool's handle");
+	expect(dev_dma_pool(R, dev, POOL, &pool), CAPOS_OK, "a pool again after its release");
+	call2(DP_SYNC, DP_ARMED, (uint64_t)failed, 0);
+	console_printf(R, con, "devdrv: waiting for an interrupt that will not come\n");
+	irq_wait(R, irq2, &n); /* killed in here */
+	console_printf(R, con, "devdrv: FAILED: the wait returned\n");
+}
+
 static void role_irq_a(void)
 {
 	uint64_t n = 0;
@@ -418,6 +437,9 @@ int main(struct capos_ring *ring)
 		break;
 	case DP_OOD_A:
 		role_ood_a(arg);
+		break;
+	case DP_KILLED:
+		role_killed();
 		break;
 	default:
 		console_printf(ring, con, "devdrv: unknown role %llu\n", (unsigned long long)role);

@@ -214,6 +214,31 @@ static void proof_ood(void)
 	console_printf(R, con, "devproof: 4 out-of-domain DMA: done\n");
 }
 
+/* Teardown by kill: the driver blocked in Interrupt.wait ends at once, its
+ * claim is torn down (the next claim succeeds). */
+static void proof_kill(void)
+{
+	struct capos_handle a;
+	struct pending p;
+	if (start(edu0, DP_KILLED, 0, &a) != 0)
+		return;
+	expect_call(&p, DP_SYNC, DP_ARMED);
+	if (p.w[1] != 0)
+		fail("the driver's sub-handle releases", (int64_t)p.w[1]);
+	reply(&p, 0, 0);
+	timer_sleep(R, tmr, 50000000ull);
+	if (process_kill(R, a) != CAPOS_OK)
+		fail("kill", 0);
+	finish(a, CAPOS_EXIT_REASON_KILLED, 0, "the killed driver");
+	struct capos_handle d;
+	int32_t st = devslot_claim(R, edu0, &d);
+	if (st != CAPOS_OK)
+		fail("a claim after the kill's teardown", st);
+	else
+		capos_release(R, d);
+	console_printf(R, con, "devproof: teardown by kill: done\n");
+}
+
 int main(struct capos_ring *ring, uint64_t start_handle)
 {
 	(void)start_handle;
@@ -238,6 +263,7 @@ int main(struct capos_ring *ring, uint64_t start_handle)
 	proof_dma(0);
 	proof_dma(1);
 	proof_ood();
+	proof_kill();
 	console_printf(R, con, "devproof: %s (%u failed)\n",
 		       failed == 0 ? "all proofs held" : "PROOFS FAILED", failed);
 	return (int)failed;
