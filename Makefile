@@ -111,7 +111,7 @@ FORCE:
 run: deps kernel
 	@if [ "$(BOOT)" != pvh ]; then $(MAKE) --no-print-directory iso CMDLINE="$(CMDLINE)"; fi
 	bash tools/qemu.sh --machine $(MACHINE) --boot $(BOOT) --accel $(ACCEL) --smp $(SMP) \
-		--mem $(MEM) --cmdline "$(CMDLINE)" --interactive
+		--mem $(MEM) --cmdline "$(CMDLINE)" --interactive -- $(QEMU_EXTRA)
 
 debug: deps kernel
 	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"
