@@ -209,3 +209,34 @@ interface DeviceSlot {
   revoke @1 () -> ();
   # Ends the current claim (the ordered teardown) whoever holds its Device.
 }
+
+# ---- Memory shared between processes (docs/shared-memory.md) ----
+
+# Creates shared memory and events. Charged to the system's shared-memory
+# ledger (a fixed number of pages for all processes together).
+interface Memory {
+  createShared @0 (bytes :UInt64) -> (mem :SharedMemory);
+  createEvent @1 () -> (event :Event);
+}
+
+# Zeroed pages several processes may map. Copyable; the pages are freed when
+# the last handle and the last mapping are gone.
+interface SharedMemory {
+  map @0 () -> (mapping :SharedMapping);
+  # Maps all of it, read/write and no-execute, into the caller.
+  info @1 () -> (bytes :UInt64);
+}
+
+# One mapping of a SharedMemory into its holder (it never leaves it);
+# released, it is unmapped on every CPU.
+interface SharedMapping {
+  info @0 () -> (address :UInt64, bytes :UInt64);
+}
+
+# A wake-up one side signals and the other waits on, with a count so that
+# nothing is lost while nobody waits. Copyable.
+interface Event {
+  signal @0 () -> ();
+  wait @1 () -> (count :UInt64);
+  # Returns once the event was signalled since the last wait (how many times).
+}

@@ -70,9 +70,10 @@ DMA = {"iommu": 0, "unconfined": 1}
 NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 
 # Mirrors iface_grant() in lib/manifest/manifest.c, which has the last word.
-GRANT_INIT = {"Console", "Timer", "ProcessSpawner", "BootManifest", "Endpoint", "DeviceSlot"}
+GRANT_INIT = {"Console", "Timer", "ProcessSpawner", "BootManifest", "Endpoint", "DeviceSlot",
+              "Memory"}
 GRANT_SERVICE = {"Console", "Timer", "ProcessSpawner", "BootManifest", "Endpoint",
-                 "EndpointClient", "Device"}
+                 "EndpointClient", "Device", "Memory"}
 # A device's budget keys: (limit, takes a byte size), the limits of capos/manifest.h.
 BUDGET = {"pool": (256 << 20, True), "mmio": (1 << 30, True), "irqs": (64, False),
           "ring": (65536, False), "inflight": (65536, False)}

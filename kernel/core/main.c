@@ -19,6 +19,7 @@
 #include "dev/acpi.h"
 #include "dev/devmgr_k.h"
 #include "dev/pci.h"
+#include "obj/kobj.h"
 #include "iommu/vtd.h"
 #include "irq/irq.h"
 #include "proc/boot_manifest.h"
@@ -73,6 +74,8 @@ static void run_programs(const char *list, size_t len, bool init)
 	}
 	sched_run();
 	devmgr_summary();
+	kprintf("shm: %llu pages of shared memory in use\n",
+		(unsigned long long)shm_pages_in_use());
 	frames_stats(&f1, &u1, &r1, &t1);
 	heap_stats(&hb1, &hp1);
 	/* Heap pages stay with the heap once carved (kfree keeps them for reuse):

@@ -35,56 +35,6 @@ static bool live(const struct devsub *s)
 	return ok;
 }
 
-/* Takes the holder's mapping for unmapping (records' lock held): true when
- * the caller is the one to unmap it. */
-static bool umap_take_locked(struct devsub *s)
-{
-	if (s->umap != UMAP_MAPPED)
-		return false;
-	s->umap = UMAP_UNMAPPING;
-	return true;
-}
-
-/* Unmaps on every CPU what umap_take_locked handed over; no lock held. */
-static void umap_finish(struct devsub *s)
-{
-	paging_unmap_user(s->pml4, s->va, s->pages);
-	__atomic_store_n(&s->umap, UMAP_NONE, __ATOMIC_RELEASE);
-}
-
-/* Waits until an unmapping another CPU took is over: the holder's page
- * tables are about to go (its teardown), the unmap is bounded (the TLB
- * shootdown's bound). */
-static void umap_wait(struct devsub *s)
-{
-	while (__atomic_load_n(&s->umap, __ATOMIC_ACQUIRE) == UMAP_UNMAPPING)
-		__asm__ volatile("pause");
-}
-
-/* Maps pages at phys into p, the next free addresses of its device area
- * (never reused: a stale pointer faults). */
-static bool map_into(struct devsub *s, struct proc *p, uint64_t phys, uint64_t pages,
-		     uint64_t flags)
-{
-	if (p->dev_va_next == 0)
-		p->dev_va_next = USER_DEV_VA;
-	uint64_t va = p->dev_va_next;
-	if (pages > (USER_DEV_VA_END - va) / PAGE_SIZE)
-		return false;
-	for (uint64_t i = 0; i < pages; i++)
-		if (paging_map_in(p->pml4, va + i * PAGE_SIZE, phys + i * PAGE_SIZE,
-				  flags | PTE_U | PTE_NX | PTE_DEV) != PAGING_OK) {
-			paging_unmap_user(p->pml4, va, i);
-			return false;
-		}
-	p->dev_va_next = va + (pages + 1) * PAGE_SIZE; /* and a guard page */
-	s->pml4 = p->pml4;
-	s->va = va;
-	s->pages = pages;
-	s->umap = UMAP_MAPPED;
-	return true;
-}
-
 static struct devsub *sub_new(struct kdev *d, const struct kobj_ops *ops)
 {
 	struct devsub *s = kmalloc(sizeof(*s));
@@ -150,7 +100,7 @@ enum capos_status devsub_mmio(struct kdev *d, uint64_t epoch, struct proc *p, un
 	uint64_t charge[DEV_R_COUNT] = {[DEV_R_MMIO_BYTES] = w.pages * PAGE_SIZE};
 	uint64_t fl = devmgr_lock_take();
 	enum capos_status st = issue_locked(s, epoch, DEV_H_MMIO, charge, &t);
-	if (st == CAPOS_OK && !map_into(s, p, w.phys, w.pages, PTE_W | PTE_PCD | PTE_PWT)) {
+	if (st == CAPOS_OK && !umap_map(&s->map, p, w.phys, w.pages, PTE_W | PTE_PCD | PTE_PWT)) {
 		dev_handle_abort(&t);
 		st = CAPOS_E_NO_RESOURCES;
 	}
@@ -164,7 +114,7 @@ enum capos_status devsub_mmio(struct kdev *d, uint64_t epoch, struct proc *p, un
 	s->bar = (uint8_t)bar;
 	s->off = off;
 	s->len = len;
-	s->addr = s->va + w.first;
+	s->addr = s->map.va + w.first;
 	char det[64];
 	fmt_snprintf(det, sizeof(det), "handle=mmio:%u.%u bar=%u bytes=%llu", s->ref.slot,
 		     s->ref.gen, bar, (unsigned long long)(w.pages * PAGE_SIZE));
@@ -184,12 +134,12 @@ static void mmio_release(struct kobj *o)
 			s->d->sub[s->ref.slot] = NULL;
 		dev_handle_release(&s->d->rec, &s->ref); /* fails once a teardown began */
 	}
-	mine = umap_take_locked(s);
+	mine = umap_take(&s->map);
 	devmgr_lock_drop(fl);
 	if (mine)
-		umap_finish(s);
+		umap_finish(&s->map);
 	else
-		umap_wait(s);
+		umap_wait(&s->map);
 }
 
 static void sub_destroy(struct kobj *o)
@@ -450,13 +400,13 @@ enum capos_status devsub_pool(struct kdev *d, uint64_t epoch, struct proc *p, ui
 	devbuf_init(&s->bufs, pool->pages * PAGE_SIZE);
 	if (dev_handle_check(&d->rec, &ref) != DEV_OK)
 		st = CAPOS_E_STALE; /* torn down meanwhile: the teardown has the pool */
-	else if (!map_into(s, p, pool->pa, pool->pages, PTE_W))
+	else if (!umap_map(&s->map, p, pool->pa, pool->pages, PTE_W))
 		st = CAPOS_E_NO_RESOURCES;
 	else
 		d->sub[ref.slot] = s;
 	devmgr_lock_drop(fl);
 	if (st == CAPOS_E_NO_RESOURCES) {
-		s->umap = UMAP_NONE;
+		s->map.state = UMAP_NONE;
 		s->hdr.ops->on_zero_handles(&s->hdr); /* gives the pool back */
 	}
 	if (st != CAPOS_OK) {
@@ -506,12 +456,12 @@ static void pool_release(struct kobj *o)
 				}
 		}
 	}
-	bool mine = umap_take_locked(s);
+	bool mine = umap_take(&s->map);
 	devmgr_lock_drop(fl);
 	if (mine)
-		umap_finish(s);
+		umap_finish(&s->map);
 	else
-		umap_wait(s);
+		umap_wait(&s->map);
 	if (mine_pool != NULL && (dma_pool_quarantine(mine_pool) != DMA_OK ||
 				  dma_pool_release(mine_pool, false) != DMA_OK))
 		kprintf("devmgr: a released pool's unmap was not confirmed: its frames stay "
@@ -580,7 +530,7 @@ static enum capos_status pool_alloc(struct devsub *s, struct kcall *c)
 	    capos_dma_buffer_set_id(&b, &buf, h.slot) != CAPNP_OK ||
 	    capos_dma_buffer_set_generation(&b, &buf, h.gen) != CAPNP_OK ||
 	    capos_dma_buffer_set_iova(&b, &buf, s->pool->iova + off) != CAPNP_OK ||
-	    capos_dma_buffer_set_address(&b, &buf, s->va + off) != CAPNP_OK ||
+	    capos_dma_buffer_set_address(&b, &buf, s->map.va + off) != CAPNP_OK ||
 	    capos_dma_buffer_set_length(&b, &buf, bytes) != CAPNP_OK)
 		return CAPOS_E_BAD_RESULT; /* the buffer stays allocated; free it by id */
 	c->result_len = b.used;
@@ -632,7 +582,7 @@ static enum capos_status pool_invoke(struct kobj *o, struct kcall *c)
 					   : CAPOS_DMA_ISOLATION_UNCONFINED) != CAPNP_OK ||
 	    capos_dmapool_info_results_set_bytes(&b, &r, s->pool->pages * PAGE_SIZE) != CAPNP_OK ||
 	    capos_dmapool_info_results_set_used(&b, &r, used) != CAPNP_OK ||
-	    capos_dmapool_info_results_set_address(&b, &r, s->va) != CAPNP_OK ||
+	    capos_dmapool_info_results_set_address(&b, &r, s->map.va) != CAPNP_OK ||
 	    capos_dmapool_info_results_set_iova(&b, &r, s->pool->iova) != CAPNP_OK)
 		return CAPOS_E_BAD_RESULT;
 	c->result_len = b.used;
@@ -662,13 +612,13 @@ void devsub_revoke(struct kdev *d)
 		if (s->ref.kind != DEV_H_IRQ)
 			d->sub[i] = NULL; /* routes stay for the drain step */
 		kobj_get(&s->hdr);
-		unmap[n] = umap_take_locked(s);
+		unmap[n] = umap_take(&s->map);
 		got[n++] = s;
 	}
 	devmgr_lock_drop(fl);
 	for (unsigned i = 0; i < n; i++) {
 		if (unmap[i])
-			umap_finish(got[i]);
+			umap_finish(&got[i]->map);
 		if (got[i]->ref.kind == DEV_H_IRQ)
 			proc_wake_all(&got[i]->waiters);
 		kobj_put(&got[i]->hdr);

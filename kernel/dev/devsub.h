@@ -15,21 +15,17 @@
 #include "devmgr_k.h"
 #include "lib/dev/devwin.h"
 #include "lib/irq/registry.h"
+#include "mm/umap.h"
 #include "obj/kobj.h"
 
 struct proc;
-
-enum umap_state { UMAP_NONE = 0, UMAP_MAPPED, UMAP_UNMAPPING };
 
 struct devsub {
 	struct kobj hdr;
 	struct kdev *d;
 	struct dev_handle_ref ref; /* its ledger slot; ref.kind says which object */
 	bool gone;		   /* released or torn down (records' lock) */
-	/* The holder's mapping (DeviceMmio, DMAPool): who moves it from MAPPED to
-	 * UNMAPPING (under the records' lock) unmaps it, then sets NONE. */
-	uint64_t pml4, va, pages;
-	volatile int umap;
+	struct umap map;	   /* the holder's (DeviceMmio, DMAPool); records' lock */
 	/* DeviceMmio */
 	uint8_t bar;
 	uint64_t off, len, addr;

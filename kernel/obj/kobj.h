@@ -94,7 +94,10 @@ bool kobj_xfer_refused(const struct cap_xfer_txn *txn);
 enum capos_status kobj_invoke(struct kobj *o, struct kcall *c);
 
 /* The static objects, granted by the boot manifest. */
-extern struct kobj kobj_console, kobj_timer, kobj_spawner, kobj_bootmanifest;
+extern struct kobj kobj_console, kobj_timer, kobj_spawner, kobj_bootmanifest, kobj_memory;
+
+/* shm_pages_in_use: pages of SharedMemory objects alive (the system ledger). */
+uint64_t shm_pages_in_use(void);
 
 /* A ProcessHandle: shared by the cap slots naming it and the process itself. */
 struct proc_handle {

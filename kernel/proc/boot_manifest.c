@@ -40,6 +40,9 @@ static bool init_object(uint64_t iface, struct kobj **obj)
 	case CAPOS_IFACE_BOOT_MANIFEST:
 		*obj = &kobj_bootmanifest;
 		return true;
+	case CAPOS_IFACE_MEMORY:
+		*obj = &kobj_memory;
+		return true;
 	case CAPOS_IFACE_ENDPOINT:
 	case CAPOS_IFACE_DEVICE_SLOT:
 		*obj = NULL; /* a new one per grant, made at start */

@@ -179,6 +179,7 @@ void irq_registry_emit_all(const struct irq_registry *r, void (*emit)(void *ctx,
 #define LOCK_CLASS_HEAP	      10u /* kmalloc */
 #define LOCK_CLASS_FRAMES     11u /* the frame allocator */
 #define LOCK_CLASS_CONSOLE    12u /* COM1 output: taken last, inside anything */
+#define LOCK_CLASS_SHM	      13u /* shared memory ledger and mappings (a leaf: nothing inside) */
 #define LOCK_CLASS_MAX	      32u
 
 /* irq_lockorder_check: whether taking class `taking` while holding the classes whose

@@ -29,6 +29,7 @@ static unsigned iface_grant(uint64_t id)
 	case CAPOS_IFACE_PROCESS_SPAWNER:
 	case CAPOS_IFACE_BOOT_MANIFEST:
 	case CAPOS_IFACE_ENDPOINT:
+	case CAPOS_IFACE_MEMORY:
 		return GRANT_INIT | GRANT_SERVICE;
 	case CAPOS_IFACE_DEVICE_SLOT:
 		return GRANT_INIT;

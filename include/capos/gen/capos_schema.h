@@ -34,7 +34,11 @@
 	X(DeviceMmio, DEVICE_MMIO, 0xcc8e18aaf19cfbaeull) \
 	X(Interrupt, INTERRUPT, 0xe11f5da4a2581af0ull) \
 	X(DMAPool, DMAPOOL, 0xe366773eb5613144ull) \
-	X(DeviceSlot, DEVICE_SLOT, 0x8c072a37cfe59e18ull)
+	X(DeviceSlot, DEVICE_SLOT, 0x8c072a37cfe59e18ull) \
+	X(Memory, MEMORY, 0xbed3e9d7d6ffe50full) \
+	X(SharedMemory, SHARED_MEMORY, 0xf7261d13910a0848ull) \
+	X(SharedMapping, SHARED_MAPPING, 0x83034c0588eaede2ull) \
+	X(Event, EVENT, 0x96f645a25fe6d461ull)
 
 /* interface Console */
 #define CAPOS_IFACE_CONSOLE 0x8d747379d82d8555ull
@@ -462,6 +466,89 @@
 /* DeviceSlot.revoke results */
 #define CAPOS_DEVICE_SLOT_REVOKE_RESULTS_DATA_WORDS 0
 #define CAPOS_DEVICE_SLOT_REVOKE_RESULTS_PTR_COUNT 0
+
+/* interface Memory */
+#define CAPOS_IFACE_MEMORY 0xbed3e9d7d6ffe50full
+#define CAPOS_MEMORY_CREATE_SHARED 0
+#define CAPOS_MEMORY_CREATE_EVENT 1
+
+/* Memory.createShared params */
+#define CAPOS_MEMORY_CREATE_SHARED_PARAMS_DATA_WORDS 1
+#define CAPOS_MEMORY_CREATE_SHARED_PARAMS_PTR_COUNT 0
+#define CAPOS_MEMORY_CREATE_SHARED_PARAMS_BYTES_OFF 0 /* uint64 */
+
+/* Memory.createShared results */
+#define CAPOS_MEMORY_CREATE_SHARED_RESULTS_DATA_WORDS 0
+#define CAPOS_MEMORY_CREATE_SHARED_RESULTS_PTR_COUNT 1
+#define CAPOS_MEMORY_CREATE_SHARED_RESULTS_MEM_PTR 0 /* interface */
+
+/* Memory.createEvent params */
+#define CAPOS_MEMORY_CREATE_EVENT_PARAMS_DATA_WORDS 0
+#define CAPOS_MEMORY_CREATE_EVENT_PARAMS_PTR_COUNT 0
+
+/* Memory.createEvent results */
+#define CAPOS_MEMORY_CREATE_EVENT_RESULTS_DATA_WORDS 0
+#define CAPOS_MEMORY_CREATE_EVENT_RESULTS_PTR_COUNT 1
+#define CAPOS_MEMORY_CREATE_EVENT_RESULTS_EVENT_PTR 0 /* interface */
+
+/* interface SharedMemory */
+#define CAPOS_IFACE_SHARED_MEMORY 0xf7261d13910a0848ull
+#define CAPOS_SHARED_MEMORY_MAP 0
+#define CAPOS_SHARED_MEMORY_INFO 1
+
+/* SharedMemory.map params */
+#define CAPOS_SHARED_MEMORY_MAP_PARAMS_DATA_WORDS 0
+#define CAPOS_SHARED_MEMORY_MAP_PARAMS_PTR_COUNT 0
+
+/* SharedMemory.map results */
+#define CAPOS_SHARED_MEMORY_MAP_RESULTS_DATA_WORDS 0
+#define CAPOS_SHARED_MEMORY_MAP_RESULTS_PTR_COUNT 1
+#define CAPOS_SHARED_MEMORY_MAP_RESULTS_MAPPING_PTR 0 /* interface */
+
+/* SharedMemory.info params */
+#define CAPOS_SHARED_MEMORY_INFO_PARAMS_DATA_WORDS 0
+#define CAPOS_SHARED_MEMORY_INFO_PARAMS_PTR_COUNT 0
+
+/* SharedMemory.info results */
+#define CAPOS_SHARED_MEMORY_INFO_RESULTS_DATA_WORDS 1
+#define CAPOS_SHARED_MEMORY_INFO_RESULTS_PTR_COUNT 0
+#define CAPOS_SHARED_MEMORY_INFO_RESULTS_BYTES_OFF 0 /* uint64 */
+
+/* interface SharedMapping */
+#define CAPOS_IFACE_SHARED_MAPPING 0x83034c0588eaede2ull
+#define CAPOS_SHARED_MAPPING_INFO 0
+
+/* SharedMapping.info params */
+#define CAPOS_SHARED_MAPPING_INFO_PARAMS_DATA_WORDS 0
+#define CAPOS_SHARED_MAPPING_INFO_PARAMS_PTR_COUNT 0
+
+/* SharedMapping.info results */
+#define CAPOS_SHARED_MAPPING_INFO_RESULTS_DATA_WORDS 2
+#define CAPOS_SHARED_MAPPING_INFO_RESULTS_PTR_COUNT 0
+#define CAPOS_SHARED_MAPPING_INFO_RESULTS_ADDRESS_OFF 0 /* uint64 */
+#define CAPOS_SHARED_MAPPING_INFO_RESULTS_BYTES_OFF 8 /* uint64 */
+
+/* interface Event */
+#define CAPOS_IFACE_EVENT 0x96f645a25fe6d461ull
+#define CAPOS_EVENT_SIGNAL 0
+#define CAPOS_EVENT_WAIT 1
+
+/* Event.signal params */
+#define CAPOS_EVENT_SIGNAL_PARAMS_DATA_WORDS 0
+#define CAPOS_EVENT_SIGNAL_PARAMS_PTR_COUNT 0
+
+/* Event.signal results */
+#define CAPOS_EVENT_SIGNAL_RESULTS_DATA_WORDS 0
+#define CAPOS_EVENT_SIGNAL_RESULTS_PTR_COUNT 0
+
+/* Event.wait params */
+#define CAPOS_EVENT_WAIT_PARAMS_DATA_WORDS 0
+#define CAPOS_EVENT_WAIT_PARAMS_PTR_COUNT 0
+
+/* Event.wait results */
+#define CAPOS_EVENT_WAIT_RESULTS_DATA_WORDS 1
+#define CAPOS_EVENT_WAIT_RESULTS_PTR_COUNT 0
+#define CAPOS_EVENT_WAIT_RESULTS_COUNT_OFF 0 /* uint64 */
 
 /* Accessors */
 
@@ -1871,6 +1958,200 @@ static inline int capos_device_slot_revoke_results_init_root(struct capnp_builde
 {
 	return capnp_init_root(b, CAPOS_DEVICE_SLOT_REVOKE_RESULTS_DATA_WORDS,
 			CAPOS_DEVICE_SLOT_REVOKE_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_memory_create_shared_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_MEMORY_CREATE_SHARED_PARAMS_DATA_WORDS,
+			CAPOS_MEMORY_CREATE_SHARED_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_memory_create_shared_params_get_bytes(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_MEMORY_CREATE_SHARED_PARAMS_BYTES_OFF, out);
+}
+
+static inline int capos_memory_create_shared_params_set_bytes(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_MEMORY_CREATE_SHARED_PARAMS_BYTES_OFF, v);
+}
+
+static inline int capos_memory_create_shared_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_MEMORY_CREATE_SHARED_RESULTS_DATA_WORDS,
+			CAPOS_MEMORY_CREATE_SHARED_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_memory_create_shared_results_get_mem(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *cap_index)
+{
+	return capnp_get_cap(buf, len, s, CAPOS_MEMORY_CREATE_SHARED_RESULTS_MEM_PTR, cap_index);
+}
+
+static inline int capos_memory_create_shared_results_set_mem(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t cap_index)
+{
+	return capnp_set_cap(b, s, CAPOS_MEMORY_CREATE_SHARED_RESULTS_MEM_PTR, cap_index);
+}
+
+static inline int capos_memory_create_event_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_MEMORY_CREATE_EVENT_PARAMS_DATA_WORDS,
+			CAPOS_MEMORY_CREATE_EVENT_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_memory_create_event_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_MEMORY_CREATE_EVENT_RESULTS_DATA_WORDS,
+			CAPOS_MEMORY_CREATE_EVENT_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_memory_create_event_results_get_event(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *cap_index)
+{
+	return capnp_get_cap(buf, len, s, CAPOS_MEMORY_CREATE_EVENT_RESULTS_EVENT_PTR, cap_index);
+}
+
+static inline int capos_memory_create_event_results_set_event(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t cap_index)
+{
+	return capnp_set_cap(b, s, CAPOS_MEMORY_CREATE_EVENT_RESULTS_EVENT_PTR, cap_index);
+}
+
+static inline int capos_shared_memory_map_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_SHARED_MEMORY_MAP_PARAMS_DATA_WORDS,
+			CAPOS_SHARED_MEMORY_MAP_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_shared_memory_map_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_SHARED_MEMORY_MAP_RESULTS_DATA_WORDS,
+			CAPOS_SHARED_MEMORY_MAP_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_shared_memory_map_results_get_mapping(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *cap_index)
+{
+	return capnp_get_cap(buf, len, s, CAPOS_SHARED_MEMORY_MAP_RESULTS_MAPPING_PTR, cap_index);
+}
+
+static inline int capos_shared_memory_map_results_set_mapping(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t cap_index)
+{
+	return capnp_set_cap(b, s, CAPOS_SHARED_MEMORY_MAP_RESULTS_MAPPING_PTR, cap_index);
+}
+
+static inline int capos_shared_memory_info_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_SHARED_MEMORY_INFO_PARAMS_DATA_WORDS,
+			CAPOS_SHARED_MEMORY_INFO_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_shared_memory_info_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_SHARED_MEMORY_INFO_RESULTS_DATA_WORDS,
+			CAPOS_SHARED_MEMORY_INFO_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_shared_memory_info_results_get_bytes(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_SHARED_MEMORY_INFO_RESULTS_BYTES_OFF, out);
+}
+
+static inline int capos_shared_memory_info_results_set_bytes(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_SHARED_MEMORY_INFO_RESULTS_BYTES_OFF, v);
+}
+
+static inline int capos_shared_mapping_info_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_SHARED_MAPPING_INFO_PARAMS_DATA_WORDS,
+			CAPOS_SHARED_MAPPING_INFO_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_shared_mapping_info_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_SHARED_MAPPING_INFO_RESULTS_DATA_WORDS,
+			CAPOS_SHARED_MAPPING_INFO_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_shared_mapping_info_results_get_address(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_SHARED_MAPPING_INFO_RESULTS_ADDRESS_OFF, out);
+}
+
+static inline int capos_shared_mapping_info_results_set_address(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_SHARED_MAPPING_INFO_RESULTS_ADDRESS_OFF, v);
+}
+
+static inline int capos_shared_mapping_info_results_get_bytes(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_SHARED_MAPPING_INFO_RESULTS_BYTES_OFF, out);
+}
+
+static inline int capos_shared_mapping_info_results_set_bytes(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_SHARED_MAPPING_INFO_RESULTS_BYTES_OFF, v);
+}
+
+static inline int capos_event_signal_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_EVENT_SIGNAL_PARAMS_DATA_WORDS,
+			CAPOS_EVENT_SIGNAL_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_event_signal_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_EVENT_SIGNAL_RESULTS_DATA_WORDS,
+			CAPOS_EVENT_SIGNAL_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_event_wait_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_EVENT_WAIT_PARAMS_DATA_WORDS,
+			CAPOS_EVENT_WAIT_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_event_wait_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_EVENT_WAIT_RESULTS_DATA_WORDS,
+			CAPOS_EVENT_WAIT_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_event_wait_results_get_count(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_EVENT_WAIT_RESULTS_COUNT_OFF, out);
+}
+
+static inline int capos_event_wait_results_set_count(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_EVENT_WAIT_RESULTS_COUNT_OFF, v);
 }
 
 /* clang-format on */
