@@ -184,6 +184,10 @@ interface Interrupt {
   mask @2 () -> ();
   unmask @3 () -> ();
   info @4 () -> (kind :InterruptKind, index :UInt16, vector :UInt8, count :UInt64);
+  bindEvent @5 (event :Event) -> ();
+  # From now on each time the source fires it also signals event (seL4's
+  # notification binding): a driver waits on one Event for its device and its
+  # clients. A second bind replaces the first.
 }
 
 # A buffer of a DMAPool: named by (id, generation) in calls.

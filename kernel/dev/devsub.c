@@ -196,6 +196,10 @@ static void irq_fired(void *ctx)
 	__atomic_add_fetch(&s->pending, 1, __ATOMIC_ACQ_REL);
 	__atomic_add_fetch(&s->total, 1, __ATOMIC_RELAXED);
 	proc_wake_all(&s->waiters);
+	/* Bound once and kept until the route is gone: no handler runs then. */
+	struct kobj *ev = __atomic_load_n(&s->event, __ATOMIC_ACQUIRE);
+	if (ev != NULL)
+		event_signal_kobj(ev);
 }
 
 static bool irq_mode_busy_locked(const struct kdev *d, unsigned kind, unsigned index)
@@ -309,10 +313,38 @@ static bool irq_ready(void *arg)
 
 static enum capos_status irq_decode(struct kobj *o, const struct kcall *c)
 {
+	struct capnp_struct r;
+	uint32_t idx;
 	(void)o;
-	return c->iface == CAPOS_IFACE_INTERRUPT && c->method <= CAPOS_INTERRUPT_INFO
+	if (c->iface != CAPOS_IFACE_INTERRUPT || c->method > CAPOS_INTERRUPT_BIND_EVENT)
+		return CAPOS_E_INVOKE;
+	if (c->method != CAPOS_INTERRUPT_BIND_EVENT)
+		return c->nxfer == 0 ? CAPOS_OK : CAPOS_E_INVOKE;
+	return c->nxfer == 1 && capnp_get_root(c->params, c->params_len, &r) == CAPNP_OK &&
+		       capos_interrupt_bind_event_params_get_event(c->params, c->params_len, &r,
+								   &idx) == CAPNP_OK &&
+		       idx == 0
 		   ? CAPOS_OK
-		   : CAPOS_E_INVOKE;
+		   : CAPOS_E_BAD_PARAMS;
+}
+
+/* Interrupt.bindEvent: the Event beside the call, once. */
+static enum capos_status irq_bind(struct devsub *s, struct kcall *c)
+{
+	struct cap_ref ref;
+	if (cap_lookup(&c->caller->caps, c->xfer[0], &ref) != CAP_OK || ref.type != KOBJ_SLOT_TAG ||
+	    ref.iface != CAPOS_IFACE_EVENT || !kobj_is_event(ref.obj))
+		return CAPOS_E_BAD_PARAMS;
+	struct kobj *ev = ref.obj;
+	kobj_get(ev);
+	struct kobj *none = NULL;
+	if (!__atomic_compare_exchange_n(&s->event, &none, ev, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		kobj_put(ev);
+		return CAPOS_E_INVOKE; /* bound already */
+	}
+	c->result_len = 0;
+	return CAPOS_OK;
 }
 
 static enum capos_status irq_invoke(struct kobj *o, struct kcall *c)
@@ -349,6 +381,8 @@ static enum capos_status irq_invoke(struct kobj *o, struct kcall *c)
 		devmgr_lock_drop(fl);
 		return is == IRQ_OK ? result_ok(c) : CAPOS_E_STALE;
 	}
+	case CAPOS_INTERRUPT_BIND_EVENT:
+		return irq_bind(s, c);
 	case CAPOS_INTERRUPT_INFO:
 		if (capnp_builder_init(&b, c->result, c->result_cap) != CAPNP_OK ||
 		    capos_interrupt_info_results_init_root(&b, &r) != CAPNP_OK ||
@@ -364,12 +398,21 @@ static enum capos_status irq_invoke(struct kobj *o, struct kcall *c)
 	}
 }
 
+static void irq_destroy(struct kobj *o)
+{
+	struct devsub *s = (struct devsub *)o;
+	if (s->event != NULL)
+		kobj_put(s->event); /* the route is released: no handler runs */
+	kfree(o);
+}
+
 static const struct kobj_ops irq_ops = {.name = "Interrupt",
+					.takes_caps = true,
 					.move_only = true,
 					.decode = irq_decode,
 					.invoke = irq_invoke,
 					.on_zero_handles = irq_release_obj,
-					.destroy = sub_destroy};
+					.destroy = irq_destroy};
 
 /* ---- DMAPool ---- */
 

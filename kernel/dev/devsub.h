@@ -36,6 +36,7 @@ struct devsub {
 	uint16_t index;
 	uint64_t pending, total; /* atomics: fired since the last wait, ever */
 	struct proc *waiters;
+	struct kobj *event; /* bound once (a reference), signalled by the handler */
 	/* DMAPool */
 	struct dma_pool *pool;
 	struct devbuf_pool bufs; /* tags: ledger slots of DEV_H_BUFFER handles */

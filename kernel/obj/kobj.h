@@ -96,6 +96,11 @@ enum capos_status kobj_invoke(struct kobj *o, struct kcall *c);
 /* The static objects, granted by the boot manifest. */
 extern struct kobj kobj_console, kobj_timer, kobj_spawner, kobj_bootmanifest, kobj_memory;
 
+/* kobj_is_event / event_signal_kobj: an Event, and signalling it (from any
+ * context, interrupt handlers included). */
+bool kobj_is_event(const struct kobj *o);
+void event_signal_kobj(struct kobj *o);
+
 /* shm_pages_in_use: pages of SharedMemory objects alive (the system ledger). */
 uint64_t shm_pages_in_use(void);
 

@@ -220,8 +220,7 @@ static enum capos_status event_invoke(struct kobj *o, struct kcall *c)
 	struct capnp_builder b;
 	struct capnp_struct r;
 	if (c->method == CAPOS_EVENT_SIGNAL) {
-		__atomic_add_fetch(&e->count, 1, __ATOMIC_ACQ_REL);
-		proc_wake_all(&e->waiters);
+		event_signal_kobj(o);
 		c->result_len = 0;
 		return CAPOS_OK;
 	}
@@ -235,6 +234,18 @@ static enum capos_status event_invoke(struct kobj *o, struct kcall *c)
 		return CAPOS_E_BAD_RESULT;
 	c->result_len = b.used;
 	return CAPOS_OK;
+}
+
+bool kobj_is_event(const struct kobj *o)
+{
+	return o->ops == &event_ops;
+}
+
+void event_signal_kobj(struct kobj *o)
+{
+	struct event *e = (struct event *)o;
+	__atomic_add_fetch(&e->count, 1, __ATOMIC_ACQ_REL);
+	proc_wake_all(&e->waiters);
 }
 
 static void event_destroy(struct kobj *o)

@@ -265,3 +265,17 @@ int32_t pool_info(struct capos_ring *r, struct capos_handle pool, uint16_t *isol
 		return CAPOS_E_BAD_RESULT;
 	return st;
 }
+
+int32_t irq_bind_event(struct capos_ring *r, struct capos_handle irq, struct capos_handle ev)
+{
+	uint64_t p[2];
+	struct capnp_builder b;
+	struct capnp_struct root;
+	struct capos_cqe c;
+	if (capnp_builder_init(&b, p, sizeof(p)) != CAPNP_OK ||
+	    capos_interrupt_bind_event_params_init_root(&b, &root) != CAPNP_OK ||
+	    capos_interrupt_bind_event_params_set_event(&b, &root, 0) != CAPNP_OK)
+		return CAPOS_E_MALFORMED;
+	return capos_call_caps(r, irq, CAPOS_INTERRUPT_BIND_EVENT, p, b.used, 0, 0, &ev, 1, false,
+			       &c);
+}

@@ -49,6 +49,8 @@ int32_t irq_wait(struct capos_ring *r, struct capos_handle irq, uint64_t *count)
 int32_t irq_ack(struct capos_ring *r, struct capos_handle irq);
 int32_t irq_mask(struct capos_ring *r, struct capos_handle irq, bool masked);
 int32_t irq_total(struct capos_ring *r, struct capos_handle irq, uint64_t *total);
+/* irq_bind_event: each firing also signals ev (Interrupt.bindEvent). */
+int32_t irq_bind_event(struct capos_ring *r, struct capos_handle irq, struct capos_handle ev);
 
 int32_t pool_alloc(struct capos_ring *r, struct capos_handle pool, uint64_t bytes, uint64_t align,
 		   struct capdev_buf *out);

@@ -350,6 +350,7 @@
 #define CAPOS_INTERRUPT_MASK 2
 #define CAPOS_INTERRUPT_UNMASK 3
 #define CAPOS_INTERRUPT_INFO 4
+#define CAPOS_INTERRUPT_BIND_EVENT 5
 
 /* Interrupt.wait params */
 #define CAPOS_INTERRUPT_WAIT_PARAMS_DATA_WORDS 0
@@ -395,6 +396,15 @@
 #define CAPOS_INTERRUPT_INFO_RESULTS_INDEX_OFF 2 /* uint16 */
 #define CAPOS_INTERRUPT_INFO_RESULTS_VECTOR_OFF 4 /* uint8 */
 #define CAPOS_INTERRUPT_INFO_RESULTS_COUNT_OFF 8 /* uint64 */
+
+/* Interrupt.bindEvent params */
+#define CAPOS_INTERRUPT_BIND_EVENT_PARAMS_DATA_WORDS 0
+#define CAPOS_INTERRUPT_BIND_EVENT_PARAMS_PTR_COUNT 1
+#define CAPOS_INTERRUPT_BIND_EVENT_PARAMS_EVENT_PTR 0 /* interface */
+
+/* Interrupt.bindEvent results */
+#define CAPOS_INTERRUPT_BIND_EVENT_RESULTS_DATA_WORDS 0
+#define CAPOS_INTERRUPT_BIND_EVENT_RESULTS_PTR_COUNT 0
 
 /* DmaBuffer */
 #define CAPOS_DMA_BUFFER_DATA_WORDS 4
@@ -1690,6 +1700,32 @@ static inline int capos_interrupt_info_results_set_count(struct capnp_builder *b
 		const struct capnp_struct *s, uint64_t v)
 {
 	return capnp_set_u64(b, s, CAPOS_INTERRUPT_INFO_RESULTS_COUNT_OFF, v);
+}
+
+static inline int capos_interrupt_bind_event_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_BIND_EVENT_PARAMS_DATA_WORDS,
+			CAPOS_INTERRUPT_BIND_EVENT_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_interrupt_bind_event_params_get_event(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *cap_index)
+{
+	return capnp_get_cap(buf, len, s, CAPOS_INTERRUPT_BIND_EVENT_PARAMS_EVENT_PTR, cap_index);
+}
+
+static inline int capos_interrupt_bind_event_params_set_event(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t cap_index)
+{
+	return capnp_set_cap(b, s, CAPOS_INTERRUPT_BIND_EVENT_PARAMS_EVENT_PTR, cap_index);
+}
+
+static inline int capos_interrupt_bind_event_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_INTERRUPT_BIND_EVENT_RESULTS_DATA_WORDS,
+			CAPOS_INTERRUPT_BIND_EVENT_RESULTS_PTR_COUNT, out);
 }
 
 static inline int capos_dma_buffer_init_root(struct capnp_builder *b, struct capnp_struct *out)
