@@ -14,6 +14,10 @@ Definitions live in tests/qemu/*.smoke, one [section] per smoke:
   expect = REGEX     (a COM1 line must match; repeat for more, matched in order)
   In cmdline, {c*N} stands for N copies of the character c; in qemu, {disk}
   is a 1 MiB raw disk image made for the run.
+  disk-pattern = SIZE (e.g. 4M): {disk} is instead a fresh image of SIZE bytes
+                      holding tools/diskpat.py's host pattern, and after the run
+                      the image must hold the guest's pattern where the guest
+                      writes it and the host's everywhere else
   reject = REGEX     (no COM1 line may match)
 A smoke passes only when every expected line appears in order, no rejected
 line appears, and QEMU exits with 2*exit+1 (isa-debug-exit) before the timeout.
@@ -33,6 +37,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import diskpat  # noqa: E402
 import qemu_info_pci  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -51,7 +56,8 @@ def load(paths):
                 if m:
                     cur = {"name": m.group(1), "machine": "q35", "boot": "pvh",
                            "cmdline": "", "exit": "0", "smp": "1", "mem": "128M",
-                           "timeout": "30", "qemu": "", "defaults": "no", "canon": "", "qemu-info-pci": "no", "expect": [], "reject": [],
+                           "timeout": "30", "qemu": "", "defaults": "no", "canon": "", "qemu-info-pci": "no",
+                           "disk-pattern": "", "expect": [], "reject": [],
                            "where": f"{path}:{n}"}
                     smokes.append(cur)
                     continue
@@ -88,9 +94,15 @@ def run(s, accel):
            "--cmdline", s["cmdline"], "--timeout", s["timeout"]]
     if s["defaults"] == "yes":
         cmd.append("--defaults")
+    disk = None
     if s["qemu"]:
         disk = os.path.join(OUT, "disk.img")
-        if not os.path.exists(disk):
+        if s["disk-pattern"]:
+            disk = os.path.join(OUT, s["name"] + ".img")
+            size = s["disk-pattern"]
+            mult = {"K": 1 << 10, "M": 1 << 20}.get(size[-1:], 1)
+            diskpat.make(disk, int(size.rstrip("KM")) * mult)
+        elif not os.path.exists(disk):
             with open(disk, "wb") as f:
                 f.truncate(1 << 20)
         cmd += ["--"] + shlex.split(s["qemu"].replace("{disk}", disk))
@@ -126,6 +138,10 @@ def run(s, accel):
         for line in lines:
             if pat.search(line):
                 return False, f"rejected line: {line.strip()}", log
+    if s["disk-pattern"]:
+        why = diskpat.check(disk)
+        if why:
+            return False, why, log
     want = 2 * int(s["exit"]) + 1
     if r.returncode == 124:
         return False, f"timed out after {s['timeout']} s", log
