@@ -78,7 +78,8 @@ $(BUILD)/k/%.S.o: %.S
 	@echo "  AS      $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@
 
-USER_LIB := $(wildcard user/lib/*.c) lib/fmt.c lib/umalloc/umalloc.c
+USER_LIB := $(wildcard user/lib/*.c) lib/fmt.c lib/umalloc/umalloc.c $(wildcard lib/virtio/*.c) \
+	    $(wildcard lib/blkq/*.c)
 
 $(BUILD)/user/%.elf: $$(wildcard user/%/*.c) $(USER_LIB) user/lib/crt0.S user/user.ld
 	@mkdir -p $(dir $@)

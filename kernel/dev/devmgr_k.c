@@ -165,21 +165,31 @@ static enum dev_step_result do_step(struct kdev *d, enum dev_step s)
 		return devctl_irq_mask(f) ? DEV_SR_OK : DEV_SR_FAILED;
 	case DEV_STEP_IRQ_DRAIN:
 		/* Every route of the claim released: no CPU runs its handler any
-		 * more, a late message finds no route (devsub.c). */
-		return devsub_drain(d) ? DEV_SR_OK : DEV_SR_FAILED;
+		 * more, a late message finds no route (devsub.c). Where the mask
+		 * step failed the device may still fire: the vectors are kept. */
+		return devsub_drain(d, d->rec.result[DEV_STEP_IRQ_MASK] == DEV_SR_OK)
+			   ? DEV_SR_OK
+			   : DEV_SR_FAILED;
 	case DEV_STEP_IOMMU_DETACH:
 		if (d->dom == NULL)
 			return DEV_SR_UNAVAILABLE;
 		return vtd_domain_detach(d->dom) == VTD_OK ? DEV_SR_OK : DEV_SR_FAILED;
 	case DEV_STEP_RESET:
-		if (devctl_reset_method(f) == DEVCTL_RESET_NONE)
-			return DEV_SR_UNAVAILABLE;
-		return devctl_reset(f) ? DEV_SR_OK : DEV_SR_FAILED;
+		if (devctl_reset_method(f) != DEVCTL_RESET_NONE && devctl_reset(f))
+			return DEV_SR_OK;
+		/* Published before the record can be claimed again (DONE). */
+		__atomic_store_n(&d->hold_until, clock_ns() + KDEV_NORESET_HOLD_NS,
+				 __ATOMIC_RELEASE);
+		return devctl_reset_method(f) == DEVCTL_RESET_NONE ? DEV_SR_UNAVAILABLE
+								   : DEV_SR_FAILED;
 	case DEV_STEP_QUARANTINE:
 		for (int i = 0; i < KDEV_MAX_POOLS; i++)
 			if (d->pool[i] != NULL && d->pool[i]->state == DMA_LIVE)
 				ok = dma_pool_quarantine(d->pool[i]) == DMA_OK && ok;
-		return ok ? DEV_SR_OK : DEV_SR_FAILED;
+		/* A holder's mapping not confirmed gone on some CPU: the frames may
+		 * still be reachable from user mode, so they never leave. */
+		return ok && !__atomic_load_n(&d->tlb_failed, __ATOMIC_ACQUIRE) ? DEV_SR_OK
+										: DEV_SR_FAILED;
 	case DEV_STEP_SCRUB:
 		/* Asked only when the device is proven quiet. */
 		for (int i = 0; i < KDEV_MAX_POOLS; i++)
@@ -189,10 +199,11 @@ static enum dev_step_result do_step(struct kdev *d, enum dev_step s)
 	case DEV_STEP_EPOCH:
 		return DEV_SR_OK; /* no route is keyed by the old epoch yet */
 	case DEV_STEP_DONE:
+		devmgr_wait_inflight(d); /* a holder's pool release still unmapping */
 		for (int i = 0; i < KDEV_MAX_POOLS; i++) {
 			/* Frames go back only when the lib says they may; else they
 			 * stay quarantined in the ledger for good. */
-			if (d->pool[i] != NULL && dev_frames_reusable(&d->rec) &&
+			if (d->pool[i] != NULL && dev_frames_reusable(&d->rec) && !d->tlb_failed &&
 			    dma_pool_release(d->pool[i], true) == DMA_OK)
 				d->pool[i] = NULL;
 		}
@@ -206,10 +217,21 @@ static enum dev_step_result do_step(struct kdev *d, enum dev_step s)
 	}
 }
 
-enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why)
+void devmgr_wait_inflight(struct kdev *d)
+{
+	for (long i = 0; i < 100000000L && __atomic_load_n(&d->inflight, __ATOMIC_ACQUIRE); i++)
+		__asm__ volatile("pause");
+	if (__atomic_load_n(&d->inflight, __ATOMIC_ACQUIRE))
+		kprintf("devmgr: %02x:%02x.%u: a release did not finish\n", d->fn->bus, d->fn->dev,
+			d->fn->fn);
+}
+
+enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why, uint64_t epoch)
 {
 	uint64_t fl = spin_lock_class(&devmgr_lock, LOCK_CLASS_DEVMGR);
-	enum dev_status st = dev_teardown_begin(&d->rec, why);
+	enum dev_status st = epoch != 0 && d->rec.state == DEV_CLAIMED && d->rec.epoch != epoch
+				 ? DEV_E_EPOCH
+				 : dev_teardown_begin(&d->rec, why);
 	spin_unlock_class(&devmgr_lock, LOCK_CLASS_DEVMGR, fl);
 	if (st != DEV_OK)
 		return st;
@@ -231,8 +253,6 @@ enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why)
 		if (st != DEV_OK)
 			return st;
 	}
-	if (d->rec.result[DEV_STEP_RESET] != DEV_SR_OK)
-		d->hold_until = clock_ns() + KDEV_NORESET_HOLD_NS;
 	kprintf("devmgr: %02x:%02x.%u teardown done: %s, epoch %llu, frames %s\n", d->fn->bus,
 		d->fn->dev, d->fn->fn, dev_state_name(d->rec.state),
 		(unsigned long long)d->rec.epoch,

@@ -33,6 +33,8 @@ struct kdev {
 	struct devsub *sub[DEV_MAX_HANDLES]; /* by ledger slot: the sub-handle's object */
 	uint64_t iova_floor;	/* IOVAs below it were some earlier claim's: never reissued */
 	uint64_t hold_until;	/* clock_ns: no claim before (a device without reset) */
+	uint32_t inflight;	/* holders' releases still touching the hardware (atomic) */
+	bool tlb_failed;	/* a holder's mapping was not confirmed gone on every CPU */
 	struct msix_table msix; /* opened for the claim's first MSI-X route */
 	bool msix_open;
 };
@@ -67,8 +69,12 @@ void devmgr_summary(void);
 uint64_t devmgr_lock_take(void);
 void devmgr_lock_drop(uint64_t flags);
 
-/* devmgr_teardown: the ordered teardown for trigger why, every step carried
- * out and printed (`devmgr: 00:03.0 busmaster-off ok ...`). */
-enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why);
+/* devmgr_teardown: the ordered teardown for trigger why of the claim of epoch
+ * (0: whatever claim is current; DEV_E_EPOCH when the record's claim is another
+ * one), every step carried out and printed (`devmgr: 00:03.0 busmaster-off ok`). */
+enum dev_status devmgr_teardown(struct kdev *d, enum dev_trigger why, uint64_t epoch);
+/* devmgr_wait_inflight: waits (bounded) until no holder's release is still
+ * touching the device's routes, MSI-X table or domain. */
+void devmgr_wait_inflight(struct kdev *d);
 
 #endif

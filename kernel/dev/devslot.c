@@ -64,8 +64,8 @@ static bool current(struct devobj *o, uint64_t *epoch)
 static void teardown(struct kdev *d, enum dev_trigger why, uint64_t epoch)
 {
 	devsub_audit(d, "teardown", epoch, dev_trigger_name(why));
-	enum dev_status st = devmgr_teardown(d, why);
-	if (st != DEV_OK && st != DEV_E_TEARDOWN)
+	enum dev_status st = devmgr_teardown(d, why, epoch);
+	if (st != DEV_OK && st != DEV_E_TEARDOWN && st != DEV_E_EPOCH)
 		kprintf("devmgr: teardown refused: %s\n", dev_status_name(st));
 }
 
@@ -175,6 +175,16 @@ static enum capos_status slot_invoke(struct kobj *obj, struct kcall *c)
 		return CAPOS_E_NO_DEVICE; /* nothing claimed */
 	devsub_audit(d, "revoke", epoch, NULL);
 	teardown(d, DEV_T_REVOKE, epoch);
+	/* Another CPU's teardown (a release, an exit) may still be running:
+	 * revoke returns once the claim is really over (bounded: 5 s). */
+	for (int i = 0; i < 5000; i++) {
+		fl = devmgr_lock_take();
+		bool over = d->rec.state != DEV_REVOKING && d->rec.state != DEV_QUARANTINED;
+		devmgr_lock_drop(fl);
+		if (over || proc_killed_current())
+			break;
+		proc_sleep_current(1000000);
+	}
 	c->result_len = 0;
 	return CAPOS_OK;
 }

@@ -35,6 +35,21 @@ static bool live(const struct devsub *s)
 	return ok;
 }
 
+/* The holder's mapping: unmapped here when this caller took it (a flush some
+ * CPU did not confirm marks the device: its memory is then never reused),
+ * else waited for. */
+static void unmap_or_wait(struct devsub *s, bool mine)
+{
+	if (mine && !umap_finish(&s->map)) {
+		__atomic_store_n(&s->d->tlb_failed, true, __ATOMIC_RELEASE);
+		kprintf("devmgr: %02x:%02x.%u: a mapping's removal was not confirmed on every "
+			"CPU; its memory is kept out of use\n",
+			s->d->fn->bus, s->d->fn->dev, s->d->fn->fn);
+	} else if (!mine) {
+		umap_wait(&s->map);
+	}
+}
+
 static struct devsub *sub_new(struct kdev *d, const struct kobj_ops *ops)
 {
 	struct devsub *s = kmalloc(sizeof(*s));
@@ -136,10 +151,7 @@ static void mmio_release(struct kobj *o)
 	}
 	mine = umap_take(&s->map);
 	devmgr_lock_drop(fl);
-	if (mine)
-		umap_finish(&s->map);
-	else
-		umap_wait(&s->map);
+	unmap_or_wait(s, mine);
 }
 
 static void sub_destroy(struct kobj *o)
@@ -287,6 +299,17 @@ static bool route_take_locked(struct devsub *s)
 	return r;
 }
 
+/* Releases s's route (taken by the caller under the records' lock, counted
+ * in d->inflight); a handler that never left keeps s alive for good. */
+static bool route_release(struct devsub *s)
+{
+	enum irq_status st = irq_release(s->irq); /* masks, waits for the handler, frees */
+	if (st == IRQ_ERR_BUSY)
+		kobj_get(&s->hdr);
+	__atomic_sub_fetch(&s->d->inflight, 1, __ATOMIC_ACQ_REL);
+	return st == IRQ_OK;
+}
+
 static void irq_release_obj(struct kobj *o)
 {
 	struct devsub *s = (struct devsub *)o;
@@ -298,9 +321,11 @@ static void irq_release_obj(struct kobj *o)
 	if (s->d->sub[s->ref.slot] == s)
 		s->d->sub[s->ref.slot] = NULL;
 	bool mine = route_take_locked(s);
+	if (mine)
+		__atomic_add_fetch(&s->d->inflight, 1, __ATOMIC_ACQ_REL);
 	devmgr_lock_drop(fl);
 	if (mine)
-		irq_release(s->irq); /* masks, waits for the handler, frees */
+		route_release(s);
 	proc_wake_all(&s->waiters);
 }
 
@@ -439,14 +464,20 @@ enum capos_status devsub_pool(struct kdev *d, uint64_t epoch, struct proc *p, ui
 	enum capos_status st = CAPOS_OK;
 	fl = devmgr_lock_take();
 	s->ref = ref;
-	s->pool = pool;
-	devbuf_init(&s->bufs, pool->pages * PAGE_SIZE);
-	if (dev_handle_check(&d->rec, &ref) != DEV_OK)
+	if (dev_handle_check(&d->rec, &ref) != DEV_OK) {
 		st = CAPOS_E_STALE; /* torn down meanwhile: the teardown has the pool */
-	else if (!umap_map(&s->map, p, pool->pa, pool->pages, PTE_W))
-		st = CAPOS_E_NO_RESOURCES;
-	else
-		d->sub[ref.slot] = s;
+	} else {
+		/* Live, so still in d->pool[]: its fields are safe to read here. */
+		s->pool = pool;
+		s->pool_iova = pool->iova;
+		s->pool_bytes = pool->pages * PAGE_SIZE;
+		s->pool_iommu = pool->attr == DMA_IOMMU;
+		devbuf_init(&s->bufs, s->pool_bytes);
+		if (!umap_map(&s->map, p, pool->pa, pool->pages, PTE_W))
+			st = CAPOS_E_NO_RESOURCES;
+		else
+			d->sub[ref.slot] = s;
+	}
 	devmgr_lock_drop(fl);
 	if (st == CAPOS_E_NO_RESOURCES) {
 		s->map.state = UMAP_NONE;
@@ -458,8 +489,7 @@ enum capos_status devsub_pool(struct kdev *d, uint64_t epoch, struct proc *p, ui
 	}
 	char det[96];
 	fmt_snprintf(det, sizeof(det), "handle=pool:%u.%u bytes=%llu %s", ref.slot, ref.gen,
-		     (unsigned long long)(pool->pages * PAGE_SIZE),
-		     pool->attr == DMA_IOMMU ? "iommu" : "UNCONFINED");
+		     (unsigned long long)s->pool_bytes, s->pool_iommu ? "iommu" : "UNCONFINED");
 	devsub_audit(d, "dma-pool", epoch, det);
 	return hand_over(s, p, CAPOS_IFACE_DMAPOOL, out);
 }
@@ -486,29 +516,33 @@ static void pool_release(struct kobj *o)
 		s->gone = true;
 		if (d->sub[s->ref.slot] == s)
 			d->sub[s->ref.slot] = NULL;
-		if (dev_handle_check(&d->rec, &s->ref) == DEV_OK) {
+		/* An IOMMU pool is quiet once unmapped from the domain and
+		 * invalidated: it leaves the claim now, its charge with it. An
+		 * unconfined one stays with the claim, charged, until the
+		 * teardown proves the device quiet. */
+		if (s->pool_iommu && dev_handle_check(&d->rec, &s->ref) == DEV_OK) {
 			bufs_release_locked(s);
 			dev_handle_release(&d->rec, &s->ref);
-			/* An IOMMU pool is quiet once unmapped and invalidated: it
-			 * leaves the claim now. An unconfined one stays with the
-			 * claim until its teardown proves the device quiet. */
 			for (int i = 0; i < KDEV_MAX_POOLS; i++)
-				if (d->pool[i] == s->pool && s->pool->attr == DMA_IOMMU) {
+				if (d->pool[i] == s->pool) {
 					d->pool[i] = NULL;
 					mine_pool = s->pool;
 				}
+			if (mine_pool != NULL) /* the teardown's DONE waits for it */
+				__atomic_add_fetch(&d->inflight, 1, __ATOMIC_ACQ_REL);
 		}
 	}
 	bool mine = umap_take(&s->map);
 	devmgr_lock_drop(fl);
-	if (mine)
-		umap_finish(&s->map);
-	else
-		umap_wait(&s->map);
-	if (mine_pool != NULL && (dma_pool_quarantine(mine_pool) != DMA_OK ||
-				  dma_pool_release(mine_pool, false) != DMA_OK))
-		kprintf("devmgr: a released pool's unmap was not confirmed: its frames stay "
+	unmap_or_wait(s, mine);
+	if (mine_pool == NULL)
+		return;
+	if (__atomic_load_n(&d->tlb_failed, __ATOMIC_ACQUIRE) ||
+	    dma_pool_quarantine(mine_pool) != DMA_OK ||
+	    dma_pool_release(mine_pool, false) != DMA_OK)
+		kprintf("devmgr: a released pool was not confirmed unreachable: its frames stay "
 			"quarantined\n");
+	__atomic_sub_fetch(&d->inflight, 1, __ATOMIC_ACQ_REL);
 }
 
 static enum capos_status pool_decode(struct kobj *o, const struct kcall *c)
@@ -572,7 +606,7 @@ static enum capos_status pool_alloc(struct devsub *s, struct kcall *c)
 	    capos_dmapool_alloc_results_init_buffer(&b, &r, &buf) != CAPNP_OK ||
 	    capos_dma_buffer_set_id(&b, &buf, h.slot) != CAPNP_OK ||
 	    capos_dma_buffer_set_generation(&b, &buf, h.gen) != CAPNP_OK ||
-	    capos_dma_buffer_set_iova(&b, &buf, s->pool->iova + off) != CAPNP_OK ||
+	    capos_dma_buffer_set_iova(&b, &buf, s->pool_iova + off) != CAPNP_OK ||
 	    capos_dma_buffer_set_address(&b, &buf, s->map.va + off) != CAPNP_OK ||
 	    capos_dma_buffer_set_length(&b, &buf, bytes) != CAPNP_OK)
 		return CAPOS_E_BAD_RESULT; /* the buffer stays allocated; free it by id */
@@ -626,7 +660,7 @@ static enum capos_status pool_invoke(struct kobj *o, struct kcall *c)
 	    capos_dmapool_info_results_set_bytes(&b, &r, s->pool->pages * PAGE_SIZE) != CAPNP_OK ||
 	    capos_dmapool_info_results_set_used(&b, &r, used) != CAPNP_OK ||
 	    capos_dmapool_info_results_set_address(&b, &r, s->map.va) != CAPNP_OK ||
-	    capos_dmapool_info_results_set_iova(&b, &r, s->pool->iova) != CAPNP_OK)
+	    capos_dmapool_info_results_set_iova(&b, &r, s->pool_iova) != CAPNP_OK)
 		return CAPOS_E_BAD_RESULT;
 	c->result_len = b.used;
 	return CAPOS_OK;
@@ -661,14 +695,14 @@ void devsub_revoke(struct kdev *d)
 	devmgr_lock_drop(fl);
 	for (unsigned i = 0; i < n; i++) {
 		if (unmap[i])
-			umap_finish(&got[i]->map);
+			unmap_or_wait(got[i], true);
 		if (got[i]->ref.kind == DEV_H_IRQ)
 			proc_wake_all(&got[i]->waiters);
 		kobj_put(&got[i]->hdr);
 	}
 }
 
-bool devsub_drain(struct kdev *d)
+bool devsub_drain(struct kdev *d, bool mask_ok)
 {
 	struct devsub *got[DEV_MAX_HANDLES];
 	unsigned n = 0;
@@ -679,19 +713,26 @@ bool devsub_drain(struct kdev *d)
 		if (s == NULL || s->ref.kind != DEV_H_IRQ)
 			continue;
 		d->sub[i] = NULL;
-		if (route_take_locked(s)) {
+		if (route_take_locked(s) && mask_ok) {
 			kobj_get(&s->hdr);
+			__atomic_add_fetch(&d->inflight, 1, __ATOMIC_ACQ_REL);
 			got[n++] = s;
+		} else if (!mask_ok) {
+			/* Not proven masked: it may still fire, so its vector is never
+			 * given to anyone else and its handler's context stays. */
+			kobj_get(&s->hdr);
 		}
 	}
 	devmgr_lock_drop(fl);
 	for (unsigned i = 0; i < n; i++) {
-		ok = irq_release(got[i]->irq) == IRQ_OK && ok;
+		ok = route_release(got[i]) && ok;
 		kobj_put(&got[i]->hdr);
 	}
+	/* A holder's release may still be masking through the MSI-X table. */
+	devmgr_wait_inflight(d);
 	if (d->msix_open) {
 		msix_close(&d->msix);
 		d->msix_open = false;
 	}
-	return ok;
+	return ok && mask_ok;
 }

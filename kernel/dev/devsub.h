@@ -38,7 +38,9 @@ struct devsub {
 	struct proc *waiters;
 	struct kobj *event; /* bound once (a reference), signalled by the handler */
 	/* DMAPool */
-	struct dma_pool *pool;
+	struct dma_pool *pool;		/* dereferenced only by whoever owns its release */
+	uint64_t pool_iova, pool_bytes; /* copied at creation, under the records' lock */
+	bool pool_iommu;
 	struct devbuf_pool bufs; /* tags: ledger slots of DEV_H_BUFFER handles */
 };
 
@@ -57,9 +59,10 @@ enum capos_status devsub_pool(struct kdev *d, uint64_t epoch, struct proc *p, ui
  * holders' mappings are removed on every CPU and Interrupt waiters woken. */
 void devsub_revoke(struct kdev *d);
 /* devsub_drain: every interrupt route of the ended claim released (no CPU
- * runs its handler any more) and the MSI-X table closed; false when a
- * release failed. */
-bool devsub_drain(struct kdev *d);
+ * runs its handler any more) and the MSI-X table closed; with mask_ok false
+ * (the device may still fire) the routes are dropped without freeing their
+ * vectors. false when a release failed. */
+bool devsub_drain(struct kdev *d, bool mask_ok);
 
 /* devsub_audit: one `audit:` line on COM1 naming the device, never a process. */
 void devsub_audit(const struct kdev *d, const char *what, uint64_t epoch, const char *detail);

@@ -289,7 +289,7 @@ static const char *test_devmgr(void)
 	fill(pool->va, 0x66);
 	uint64_t pa = pool->pa;
 	edu_start(pool->iova, XFER, true); /* lands about 100 ms from now, unless stopped */
-	if (devmgr_teardown(d, DEV_T_REVOKE) != DEV_OK)
+	if (devmgr_teardown(d, DEV_T_REVOKE, 0) != DEV_OK)
 		return fail("teardown");
 	bool done = edu_wait();
 	if (!all_zero(pa))
@@ -304,7 +304,7 @@ static const char *test_devmgr(void)
 		"fails (%s, then %s once re-claimed at epoch %llu)\n",
 		done ? "" : " (edu still busy)", dev_status_name(stale),
 		dev_status_name(dev_handle_check(&d->rec, &ref)), (unsigned long long)epoch2);
-	devmgr_teardown(d, DEV_T_RELEASE);
+	devmgr_teardown(d, DEV_T_RELEASE, 0);
 	pci_bar_unmap(edu_fn, va, 0x1000);
 	return NULL;
 }
@@ -326,7 +326,7 @@ static const char *test_devreset(void)
 			continue;
 		uint32_t bar0 = pci_cfg_read32(f, PCI_BAR(0));
 		if (devmgr_claim(d, limits, 0, KDEV_ALLOW_UNCONFINED, &epoch) != DEV_OK ||
-		    devmgr_teardown(d, DEV_T_RESET) != DEV_OK)
+		    devmgr_teardown(d, DEV_T_RESET, 0) != DEV_OK)
 			return fail("claim or teardown");
 		if (d->rec.result[DEV_STEP_RESET] != DEV_SR_OK || d->rec.state != DEV_UNCLAIMED ||
 		    pci_cfg_read16(f, PCI_VENDOR_ID) != f->vendor ||

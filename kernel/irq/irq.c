@@ -340,6 +340,12 @@ enum irq_status irq_release(struct irq_handle h)
 	 * the vector stays held until a callback already running has left. */
 	for (int i = 0; i < 1000000 && __atomic_load_n(&hw[h.id].running, __ATOMIC_ACQUIRE); i++)
 		__asm__ volatile("pause");
+	if (__atomic_load_n(&hw[h.id].running, __ATOMIC_ACQUIRE)) {
+		/* A handler that does not leave: the entry stays RELEASED and its
+		 * vector held for good, and the owner keeps its context alive. */
+		kprintf("irq: id %u: a handler is still running; its vector is kept\n", h.id);
+		return IRQ_ERR_BUSY;
+	}
 	fl = routes_lock_take();
 	st = irq_registry_release_finish(&registry, h, &was);
 	if (st == IRQ_OK && was.vector != 0)

@@ -49,7 +49,9 @@ enum irq_status irq_enable(struct irq_handle h);
 enum irq_status irq_mask(struct irq_handle h);
 
 /* irq_release: masks at the source, waits until no CPU is running the handler,
- * then frees the vector and the entry (its generation moves on, so h is stale). */
+ * then frees the vector and the entry (its generation moves on, so h is stale).
+ * IRQ_ERR_BUSY when a handler did not leave within the bound: the vector is kept
+ * for good and the caller must keep the handler's context alive. */
 enum irq_status irq_release(struct irq_handle h);
 
 /* irq_count: deliveries so far to an enabled or masked source. */

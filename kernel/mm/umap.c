@@ -9,12 +9,12 @@ bool umap_map(struct umap *u, struct proc *p, uint64_t phys, uint64_t pages, uin
 	if (p->dev_va_next == 0)
 		p->dev_va_next = USER_DEV_VA;
 	uint64_t va = p->dev_va_next;
-	if (pages == 0 || pages > (USER_DEV_VA_END - va) / PAGE_SIZE - 1)
-		return false;
+	if (pages == 0 || va >= USER_DEV_VA_END || pages >= (USER_DEV_VA_END - va) / PAGE_SIZE)
+		return false; /* the area (and so its page tables) is bounded per process */
 	for (uint64_t i = 0; i < pages; i++)
 		if (paging_map_in(p->pml4, va + i * PAGE_SIZE, phys + i * PAGE_SIZE,
 				  flags | PTE_U | PTE_NX | PTE_DEV) != PAGING_OK) {
-			paging_unmap_user(p->pml4, va, i);
+			paging_unmap_user_fresh(p->pml4, va, i);
 			return false;
 		}
 	p->dev_va_next = va + (pages + 1) * PAGE_SIZE; /* and a guard page */
@@ -33,10 +33,11 @@ bool umap_take(struct umap *u)
 	return true;
 }
 
-void umap_finish(struct umap *u)
+bool umap_finish(struct umap *u)
 {
-	paging_unmap_user(u->pml4, u->va, u->pages);
+	bool ok = paging_unmap_user(u->pml4, u->va, u->pages);
 	__atomic_store_n(&u->state, UMAP_NONE, __ATOMIC_RELEASE);
+	return ok;
 }
 
 void umap_wait(struct umap *u)

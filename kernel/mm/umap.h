@@ -22,14 +22,17 @@ struct umap {
 };
 
 /* umap_map: maps pages at phys (contiguous) into p at the next addresses of
- * its device area (never reused: a stale pointer faults), user, no-execute,
- * with flags (PTE_W, PTE_PCD|PTE_PWT); false when the area or page-table
- * memory ran out (nothing stays mapped). */
+ * its device area (never reused: a stale pointer faults; 256 MiB per process,
+ * which bounds the page tables it can cost), user, no-execute, with flags
+ * (PTE_W, PTE_PCD|PTE_PWT); false when the area or page-table memory ran out
+ * (nothing stays mapped). May run under a lock. */
 bool umap_map(struct umap *u, struct proc *p, uint64_t phys, uint64_t pages, uint64_t flags);
 /* umap_take: under the owner's lock: true when the caller is the one to unmap. */
 bool umap_take(struct umap *u);
-/* umap_finish: unmaps what umap_take handed over, on every CPU; no lock held. */
-void umap_finish(struct umap *u);
+/* umap_finish: unmaps what umap_take handed over, on every CPU; no lock held.
+ * false when some CPU did not confirm its flush: the pages must then never be
+ * reused for anyone else. */
+bool umap_finish(struct umap *u);
 /* umap_wait: waits until an unmapping another CPU took is over (bounded by the
  * TLB shootdown's bound). */
 void umap_wait(struct umap *u);

@@ -18,7 +18,7 @@
 #define USER_STACK_SIZE (64 * 1024)
 #define USER_RING_VA	0x00007fffffe00000ull
 #define USER_DEV_VA	0x0000600000000000ull /* device windows and DMA pools, upward */
-#define USER_DEV_VA_END 0x0000700000000000ull
+#define USER_DEV_VA_END 0x0000600010000000ull /* 256 MiB per process, never reused */
 #define KSTACK_FRAMES	4
 #define PROC_CAP_SLOTS	64
 #define PROC_MAX_CALLS	8	    /* calls outstanding plus calls received, not returned */

@@ -178,7 +178,19 @@ enum paging_status paging_map_in(uint64_t pml4, uint64_t va, uint64_t pa, uint64
 	return st;
 }
 
-void paging_unmap_user(uint64_t pml4, uint64_t va, uint64_t pages)
+void paging_unmap_user_fresh(uint64_t pml4, uint64_t va, uint64_t pages)
+{
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t irq = spin_lock_class(&paging_lock, LOCK_CLASS_PAGING);
+		uint64_t *e = walk(pml4, va + i * PAGE_SIZE, 0, false, 0);
+		if (e != NULL)
+			*e = 0;
+		spin_unlock_class(&paging_lock, LOCK_CLASS_PAGING, irq);
+		__asm__ volatile("invlpg (%0)" : : "r"(va + i * PAGE_SIZE) : "memory");
+	}
+}
+
+bool paging_unmap_user(uint64_t pml4, uint64_t va, uint64_t pages)
 {
 	bool any = false;
 	for (uint64_t i = 0; i < pages; i++) {
@@ -190,8 +202,7 @@ void paging_unmap_user(uint64_t pml4, uint64_t va, uint64_t pages)
 		}
 		spin_unlock_class(&paging_lock, LOCK_CLASS_PAGING, irq);
 	}
-	if (any)
-		tlb_shootdown(pml4, va, pages);
+	return !any || tlb_shootdown(pml4, va, pages);
 }
 
 bool paging_query_in(uint64_t pml4, uint64_t va, uint64_t *pte)

@@ -52,8 +52,13 @@ uint64_t paging_kernel_pml4(void);
 enum paging_status paging_map_in(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
 bool paging_query_in(uint64_t pml4, uint64_t va, uint64_t *pte);
 /* paging_unmap_user: removes the 4 KiB mappings [va, va + pages * 4 KiB) of
- * pml4 and flushes them on every CPU that may hold them; call with no lock held. */
-void paging_unmap_user(uint64_t pml4, uint64_t va, uint64_t pages);
+ * pml4 and flushes them on every CPU that may hold them; call with no lock held.
+ * false when a CPU did not confirm the flush (tlb_shootdown). */
+bool paging_unmap_user(uint64_t pml4, uint64_t va, uint64_t pages);
+/* paging_unmap_user_fresh: the same for entries made in this very system call
+ * of the running (single-threaded) process, which no other CPU can have used:
+ * cleared and flushed here only, so it may run under a lock. */
+void paging_unmap_user_fresh(uint64_t pml4, uint64_t va, uint64_t pages);
 /* paging_free_user: frees pml4's user page tables; each mapped frame goes to
  * free_leaf, except PTE_DEV ones (not the process's). The PML4 page itself stays the caller's. */
 void paging_free_user(uint64_t pml4, void (*free_leaf)(uint64_t pa));
