@@ -130,10 +130,6 @@ enum capos_status devsub_mmio(struct kdev *d, uint64_t epoch, struct proc *p, un
 	s->off = off;
 	s->len = len;
 	s->addr = s->map.va + w.first;
-	char det[64];
-	fmt_snprintf(det, sizeof(det), "handle=mmio:%u.%u bar=%u bytes=%llu", s->ref.slot,
-		     s->ref.gen, bar, (unsigned long long)(w.pages * PAGE_SIZE));
-	devsub_audit(d, "mmio", epoch, det);
 	return hand_over(s, p, CAPOS_IFACE_DEVICE_MMIO, out);
 }
 
@@ -284,10 +280,6 @@ enum capos_status devsub_interrupt(struct kdev *d, uint64_t epoch, struct proc *
 		kfree(s);
 		return st;
 	}
-	char det[64];
-	fmt_snprintf(det, sizeof(det), "handle=irq:%u.%u %s#%u", s->ref.slot, s->ref.gen,
-		     kind == CAPOS_INTERRUPT_KIND_MSIX ? "msix" : "msi", index);
-	devsub_audit(d, "interrupt", epoch, det);
 	return hand_over(s, p, CAPOS_IFACE_INTERRUPT, out);
 }
 
@@ -487,10 +479,6 @@ enum capos_status devsub_pool(struct kdev *d, uint64_t epoch, struct proc *p, ui
 		kfree(s);
 		return st;
 	}
-	char det[96];
-	fmt_snprintf(det, sizeof(det), "handle=pool:%u.%u bytes=%llu %s", ref.slot, ref.gen,
-		     (unsigned long long)s->pool_bytes, s->pool_iommu ? "iommu" : "UNCONFINED");
-	devsub_audit(d, "dma-pool", epoch, det);
 	return hand_over(s, p, CAPOS_IFACE_DMAPOOL, out);
 }
 

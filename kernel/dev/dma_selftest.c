@@ -289,7 +289,11 @@ static const char *test_devmgr(void)
 	fill(pool->va, 0x66);
 	uint64_t pa = pool->pa;
 	edu_start(pool->iova, XFER, true); /* lands about 100 ms from now, unless stopped */
-	if (devmgr_teardown(d, DEV_T_REVOKE, 0) != DEV_OK)
+	/* A teardown names the claim it ends: one for another epoch is refused
+	 * (a stale Device cannot end its successor's claim). */
+	if (devmgr_teardown(d, DEV_T_REVOKE, d->rec.epoch + 1) != DEV_E_EPOCH)
+		return fail("a teardown for another epoch was not refused");
+	if (devmgr_teardown(d, DEV_T_REVOKE, d->rec.epoch) != DEV_OK)
 		return fail("teardown");
 	bool done = edu_wait();
 	if (!all_zero(pa))
