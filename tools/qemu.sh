@@ -47,7 +47,8 @@ tcg) args+=(-accel tcg -cpu max) ;;
 kvm) args+=(-accel kvm -cpu max) ;;
 *) echo "qemu.sh: ACCEL must be tcg or kvm, not '$accel'" >&2; exit 2 ;;
 esac
-case "$machine" in
+# A machine may carry options: microvm,pcie=on
+case "${machine%%,*}" in
 q35 | pc | microvm) args+=(-machine "$machine") ;;
 *) echo "qemu.sh: unknown machine '$machine' (q35, pc, microvm)" >&2; exit 2 ;;
 esac
@@ -59,11 +60,11 @@ pvh)
 	[ -n "$cmdline" ] && args+=(-append "$cmdline")
 	# qboot: QEMU's minimal firmware (microvm's default), much faster than
 	# SeaBIOS to hand over to a PVH kernel on q35 and pc.
-	[ "$firmware" = qboot ] && [ "$machine" != microvm ] && args+=(-bios /usr/share/qemu/qboot.rom)
+	[ "$firmware" = qboot ] && [ "${machine%%,*}" != microvm ] && args+=(-bios /usr/share/qemu/qboot.rom)
 	;;
 iso | iso-bios | iso-efi)
 	[ -f "$iso" ] || { echo "qemu.sh: $iso missing (make iso)" >&2; exit 2; }
-	[ "$machine" = microvm ] && { echo "qemu.sh: microvm boots PVH only" >&2; exit 2; }
+	[ "${machine%%,*}" = microvm ] && { echo "qemu.sh: microvm boots PVH only" >&2; exit 2; }
 	if [ "$boot" = iso-efi ]; then
 		ovmf=/usr/share/ovmf/OVMF.fd
 		[ -f "$ovmf" ] || { echo "qemu.sh: $ovmf missing (package ovmf)" >&2; exit 2; }
