@@ -169,6 +169,13 @@ run-smoke: deps kernel
 run-hostile: deps kernel
 	@for f in hostile stress rflags-fpu; do python3 tools/smoke.py --filter $$f --plain || exit 1; done
 
+# Proof 9: a hostile driver's 100000 random and corrupt calls on edu's Device,
+# DeviceMmio, Interrupt and DMAPool, on q35 with 2 CPUs, with intel-iommu and
+# without (tests/qemu/devhostile.smoke).
+.PHONY: run-device-hostile
+run-device-hostile: deps kernel
+	@python3 tools/smoke.py --filter devattack --plain
+
 bench-dma: deps kernel
 	@python3 tools/bench_dma.py
 

@@ -396,7 +396,9 @@ static enum capos_status irq_invoke(struct kobj *o, struct kcall *c)
 			is = c->method == CAPOS_INTERRUPT_MASK ? irq_mask(s->irq)
 							       : irq_enable(s->irq);
 		devmgr_lock_drop(fl);
-		return is == IRQ_OK ? result_ok(c) : CAPOS_E_STALE;
+		/* Masking a masked source (or unmasking an enabled one) is no error:
+		 * the registry refuses the transition, the state is what was asked. */
+		return is == IRQ_OK || is == IRQ_ERR_STATE ? result_ok(c) : CAPOS_E_STALE;
 	}
 	case CAPOS_INTERRUPT_BIND_EVENT:
 		return irq_bind(s, c);

@@ -332,6 +332,11 @@ static void role_irq_b(void)
 	setup(0);
 	expect(irq_total(R, irq, &total), CAPOS_OK, "B's interrupt info");
 	check(total == 0, "B's new Interrupt starts at 0", (int32_t)total);
+	/* Masking and unmasking say what state to be in: repeating either is fine. */
+	expect(irq_mask(R, irq, true), CAPOS_OK, "mask");
+	expect(irq_mask(R, irq, true), CAPOS_OK, "mask again");
+	expect(irq_mask(R, irq, false), CAPOS_OK, "unmask");
+	expect(irq_mask(R, irq, false), CAPOS_OK, "unmask again");
 	for (int i = 0; i < 3; i++) {
 		wr32(EDU_IRQ_RAISE, 0x2000);
 		expect(irq_wait(R, irq, &n), CAPOS_OK, "B's wait");
