@@ -79,7 +79,7 @@ $(BUILD)/k/%.S.o: %.S
 	@$(CC) $(KCFLAGS) -c $< -o $@
 
 USER_LIB := $(wildcard user/lib/*.c) lib/fmt.c lib/umalloc/umalloc.c $(wildcard lib/virtio/*.c) \
-	    $(wildcard lib/blkq/*.c)
+	    $(wildcard lib/blkq/*.c) $(wildcard lib/pktq/*.c) $(wildcard lib/net/*.c)
 
 $(BUILD)/user/%.elf: $$(wildcard user/%/*.c) $(USER_LIB) user/lib/crt0.S user/user.ld
 	@mkdir -p $(dir $@)

@@ -243,4 +243,6 @@ interface Event {
   signal @0 () -> ();
   wait @1 () -> (count :UInt64);
   # Returns once the event was signalled since the last wait (how many times).
+  waitFor @2 (ns :UInt64) -> (count :UInt64);
+  # The same, but returns after ns nanoseconds at the latest (count 0 then).
 }

@@ -8,6 +8,7 @@
  * handle of the SharedMemory and every mapping. Pages are charged to one
  * system-wide ledger of SHM_LIMIT_PAGES. */
 #include "kobj.h"
+#include "arch/x86_64/clock.h"
 #include "capos/capnp_msg.h"
 #include "capos/gen/capos_schema.h"
 #include "arch/x86_64/paging.h"
@@ -210,8 +211,17 @@ static bool event_ready(void *arg)
 static enum capos_status event_decode(struct kobj *o, const struct kcall *c)
 {
 	(void)o;
-	return c->iface == CAPOS_IFACE_EVENT && c->method <= CAPOS_EVENT_WAIT ? CAPOS_OK
-									      : CAPOS_E_INVOKE;
+	struct capnp_struct r;
+	uint64_t ns;
+	if (c->iface != CAPOS_IFACE_EVENT || c->method > CAPOS_EVENT_WAIT_FOR)
+		return CAPOS_E_INVOKE;
+	if (c->method != CAPOS_EVENT_WAIT_FOR)
+		return CAPOS_OK;
+	return capnp_get_root(c->params, c->params_len, &r) == CAPNP_OK &&
+		       capos_event_wait_for_params_get_ns(c->params, c->params_len, &r, &ns) ==
+			   CAPNP_OK
+		   ? CAPOS_OK
+		   : CAPOS_E_BAD_PARAMS;
 }
 
 static enum capos_status event_invoke(struct kobj *o, struct kcall *c)
@@ -224,13 +234,24 @@ static enum capos_status event_invoke(struct kobj *o, struct kcall *c)
 		c->result_len = 0;
 		return CAPOS_OK;
 	}
-	proc_wait_on(&e->waiters, event_ready, e);
+	if (c->method == CAPOS_EVENT_WAIT_FOR) {
+		struct capnp_struct r0;
+		uint64_t ns = 0;
+		capnp_get_root(c->params, c->params_len, &r0);
+		capos_event_wait_for_params_get_ns(c->params, c->params_len, &r0, &ns);
+		proc_wait_on_until(&e->waiters, event_ready, e, clock_deadline(ns));
+	} else {
+		proc_wait_on(&e->waiters, event_ready, e);
+	}
 	if (proc_killed_current())
 		return CAPOS_E_INVOKE;
 	uint64_t n = __atomic_exchange_n(&e->count, 0, __ATOMIC_ACQ_REL);
+	bool timed = c->method == CAPOS_EVENT_WAIT_FOR;
 	if (capnp_builder_init(&b, c->result, c->result_cap) != CAPNP_OK ||
-	    capos_event_wait_results_init_root(&b, &r) != CAPNP_OK ||
-	    capos_event_wait_results_set_count(&b, &r, n) != CAPNP_OK)
+	    (timed ? capos_event_wait_for_results_init_root(&b, &r)
+		   : capos_event_wait_results_init_root(&b, &r)) != CAPNP_OK ||
+	    (timed ? capos_event_wait_for_results_set_count(&b, &r, n)
+		   : capos_event_wait_results_set_count(&b, &r, n)) != CAPNP_OK)
 		return CAPOS_E_BAD_RESULT;
 	c->result_len = b.used;
 	return CAPOS_OK;

@@ -105,6 +105,9 @@ void proc_abandon(struct proc *p);
  * makes it true does so before calling proc_wake_all(list), so no wake-up is
  * lost. list may be NULL: only a kill or proc_wake ends the wait. */
 void proc_wait_on(struct proc **list, bool (*cond)(void *arg), void *arg);
+/* proc_wait_on_until: proc_wait_on, but it also ends once clock_ns() reaches
+ * deadline (then cond may still be false). */
+void proc_wait_on_until(struct proc **list, bool (*cond)(void *arg), void *arg, uint64_t deadline);
 /* proc_wait_uninterruptible: the same, but a kill does not end it (for waits
  * bounded by another CPU's short, non-blocking work). */
 void proc_wait_uninterruptible(struct proc **list, bool (*cond)(void *arg), void *arg);

@@ -309,7 +309,7 @@ static struct proc *wake_list_locked(struct proc **list)
  * hand-off happen under one hold of the lock: what was woken cannot end and be
  * freed in between. */
 static void wait_common(struct proc **list, bool (*cond)(void *arg), void *arg, bool killable,
-			struct proc **wake)
+			struct proc **wake, uint64_t deadline)
 {
 	struct proc *p = this_cpu()->proc;
 	for (;;) {
@@ -318,7 +318,8 @@ static void wait_common(struct proc **list, bool (*cond)(void *arg), void *arg, 
 		wake = NULL;
 		if (next != NULL)
 			this_cpu()->deferred_kick = true; /* unless handed off below */
-		if ((cond != NULL && cond(arg)) || (killable && p->killed)) {
+		if ((cond != NULL && cond(arg)) || (killable && p->killed) ||
+		    (deadline != 0 && clock_ns() >= deadline)) {
 			sched_lock_drop(fl);
 			return;
 		}
@@ -329,24 +330,35 @@ static void wait_common(struct proc **list, bool (*cond)(void *arg), void *arg, 
 			*list = p;
 			p->waitq = list;
 		}
+		if (deadline != 0) { /* also a sleeper: whichever comes first wakes it */
+			p->wake_at = deadline;
+			p->sleeping = true;
+			p->sleep_next = sleepers;
+			sleepers = p;
+		}
 		block_locked(p, next, fl);
 	}
 }
 
+void proc_wait_on_until(struct proc **list, bool (*cond)(void *arg), void *arg, uint64_t deadline)
+{
+	wait_common(list, cond, arg, true, NULL, deadline == 0 ? 1 : deadline);
+}
+
 void proc_wait_on(struct proc **list, bool (*cond)(void *arg), void *arg)
 {
-	wait_common(list, cond, arg, true, NULL);
+	wait_common(list, cond, arg, true, NULL, 0);
 }
 
 void proc_wait_uninterruptible(struct proc **list, bool (*cond)(void *arg), void *arg)
 {
-	wait_common(list, cond, arg, false, NULL);
+	wait_common(list, cond, arg, false, NULL, 0);
 }
 
 void proc_wake_and_wait_on(struct proc **wake, struct proc **list, bool (*cond)(void *arg),
 			   void *arg)
 {
-	wait_common(list, cond, arg, true, wake);
+	wait_common(list, cond, arg, true, wake, 0);
 }
 
 void proc_wake_all(struct proc **list)

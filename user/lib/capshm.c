@@ -74,3 +74,20 @@ int32_t event_wait(struct capos_ring *r, struct capos_handle ev, uint64_t *count
 		return CAPOS_E_BAD_RESULT;
 	return st;
 }
+
+int32_t event_wait_for(struct capos_ring *r, struct capos_handle ev, uint64_t ns, uint64_t *count)
+{
+	uint64_t p[2], res[2];
+	struct capnp_builder b;
+	struct capnp_struct root;
+	if (capnp_builder_init(&b, p, sizeof(p)) != CAPNP_OK ||
+	    capos_event_wait_for_params_init_root(&b, &root) != CAPNP_OK ||
+	    capos_event_wait_for_params_set_ns(&b, &root, ns) != CAPNP_OK)
+		return CAPOS_E_MALFORMED;
+	int32_t st = capos_call(r, ev, CAPOS_EVENT_WAIT_FOR, p, b.used, res, sizeof(res));
+	if (st == CAPOS_OK &&
+	    (capnp_get_root(res, sizeof(res), &root) != CAPNP_OK ||
+	     capos_event_wait_for_results_get_count(res, sizeof(res), &root, count) != CAPNP_OK))
+		return CAPOS_E_BAD_RESULT;
+	return st;
+}

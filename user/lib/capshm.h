@@ -14,5 +14,7 @@ int32_t shm_map(struct capos_ring *r, struct capos_handle shm, struct capos_hand
 		volatile uint8_t **addr, uint64_t *bytes);
 int32_t event_signal(struct capos_ring *r, struct capos_handle ev);
 int32_t event_wait(struct capos_ring *r, struct capos_handle ev, uint64_t *count);
+/* event_wait_for: Event.waitFor: at most ns; *count 0 when it timed out. */
+int32_t event_wait_for(struct capos_ring *r, struct capos_handle ev, uint64_t ns, uint64_t *count);
 
 #endif

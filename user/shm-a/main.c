@@ -19,6 +19,10 @@ int main(struct capos_ring *ring)
 	    mem_create_event(ring, mem, &ev) != CAPOS_OK ||
 	    shm_map(ring, shm, &map, &p, &bytes) != CAPOS_OK || bytes != BYTES)
 		return 1;
+	/* Nobody has signalled yet: a bounded wait times out with count 0. */
+	if (event_wait_for(ring, ev, 20000000ull, &n) != CAPOS_OK || n != 0)
+		return 8;
+	console_printf(ring, con, "shm-a: waited 20 ms on an Event nobody signalled: count 0\n");
 	for (uint32_t i = 0; i < BYTES; i++)
 		p[i] = (uint8_t)(i * 31 + 7);
 	/* Two calls from shm-b: the memory, then the event (a RETURN carries one). */

@@ -542,6 +542,7 @@
 #define CAPOS_IFACE_EVENT 0x96f645a25fe6d461ull
 #define CAPOS_EVENT_SIGNAL 0
 #define CAPOS_EVENT_WAIT 1
+#define CAPOS_EVENT_WAIT_FOR 2
 
 /* Event.signal params */
 #define CAPOS_EVENT_SIGNAL_PARAMS_DATA_WORDS 0
@@ -559,6 +560,16 @@
 #define CAPOS_EVENT_WAIT_RESULTS_DATA_WORDS 1
 #define CAPOS_EVENT_WAIT_RESULTS_PTR_COUNT 0
 #define CAPOS_EVENT_WAIT_RESULTS_COUNT_OFF 0 /* uint64 */
+
+/* Event.waitFor params */
+#define CAPOS_EVENT_WAIT_FOR_PARAMS_DATA_WORDS 1
+#define CAPOS_EVENT_WAIT_FOR_PARAMS_PTR_COUNT 0
+#define CAPOS_EVENT_WAIT_FOR_PARAMS_NS_OFF 0 /* uint64 */
+
+/* Event.waitFor results */
+#define CAPOS_EVENT_WAIT_FOR_RESULTS_DATA_WORDS 1
+#define CAPOS_EVENT_WAIT_FOR_RESULTS_PTR_COUNT 0
+#define CAPOS_EVENT_WAIT_FOR_RESULTS_COUNT_OFF 0 /* uint64 */
 
 /* Accessors */
 
@@ -2188,6 +2199,44 @@ static inline int capos_event_wait_results_set_count(struct capnp_builder *b,
 		const struct capnp_struct *s, uint64_t v)
 {
 	return capnp_set_u64(b, s, CAPOS_EVENT_WAIT_RESULTS_COUNT_OFF, v);
+}
+
+static inline int capos_event_wait_for_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_EVENT_WAIT_FOR_PARAMS_DATA_WORDS,
+			CAPOS_EVENT_WAIT_FOR_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_event_wait_for_params_get_ns(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_EVENT_WAIT_FOR_PARAMS_NS_OFF, out);
+}
+
+static inline int capos_event_wait_for_params_set_ns(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_EVENT_WAIT_FOR_PARAMS_NS_OFF, v);
+}
+
+static inline int capos_event_wait_for_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_EVENT_WAIT_FOR_RESULTS_DATA_WORDS,
+			CAPOS_EVENT_WAIT_FOR_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_event_wait_for_results_get_count(const void *buf, size_t len,
+		const struct capnp_struct *s, uint64_t *out)
+{
+	return capnp_get_u64(buf, len, s, CAPOS_EVENT_WAIT_FOR_RESULTS_COUNT_OFF, out);
+}
+
+static inline int capos_event_wait_for_results_set_count(struct capnp_builder *b,
+		const struct capnp_struct *s, uint64_t v)
+{
+	return capnp_set_u64(b, s, CAPOS_EVENT_WAIT_FOR_RESULTS_COUNT_OFF, v);
 }
 
 /* clang-format on */
