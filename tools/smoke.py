@@ -18,6 +18,10 @@ Definitions live in tests/qemu/*.smoke, one [section] per smoke:
                       holding tools/diskpat.py's host pattern, and after the run
                       the image must hold the guest's pattern where the guest
                       writes it and the host's everywhere else
+  udp-echo = N       (a host peer: {udpport} in qemu is a free UDP port on
+                      127.0.0.1, meant for hostfwd to the guest's port 7; while QEMU
+                      runs, N datagrams of distinct contents are sent there, each
+                      resent until its exact echo comes back; all N must)
   reject = REGEX     (no COM1 line may match)
 A smoke passes only when every expected line appears in order, no rejected
 line appears, and QEMU exits with 2*exit+1 (isa-debug-exit) before the timeout.
@@ -34,6 +38,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -57,7 +62,7 @@ def load(paths):
                     cur = {"name": m.group(1), "machine": "q35", "boot": "pvh",
                            "cmdline": "", "exit": "0", "smp": "1", "mem": "128M",
                            "timeout": "30", "qemu": "", "defaults": "no", "canon": "", "qemu-info-pci": "no",
-                           "disk-pattern": "", "expect": [], "reject": [],
+                           "disk-pattern": "", "udp-echo": "", "expect": [], "reject": [],
                            "where": f"{path}:{n}"}
                     smokes.append(cur)
                     continue
@@ -109,7 +114,15 @@ def run(s, accel):
     t0 = time.monotonic()
     if s["qemu-info-pci"] == "yes":
         return run_info_pci(s, cmd, env, log, t0)
+    peer = None
+    if s["udp-echo"]:
+        peer = UdpEchoPeer(int(s["udp-echo"]), t0 + float(s["timeout"]))
+        cmd = [a.replace("{udpport}", str(peer.port)) for a in cmd]
+        peer.start()
     r = subprocess.run(cmd, capture_output=True, env=env)
+    if peer is not None:
+        peer.stop.set()
+        peer.join()
     dt = time.monotonic() - t0
     out = r.stdout.decode("utf-8", "replace").replace("\r", "")
     with open(log, "w") as f:
@@ -138,6 +151,8 @@ def run(s, accel):
         for line in lines:
             if pat.search(line):
                 return False, f"rejected line: {line.strip()}", log
+    if peer is not None and peer.echoed != peer.count:
+        return False, f"host UDP peer: {peer.echoed} of {peer.count} datagrams echoed", log
     if s["disk-pattern"]:
         why = diskpat.check(disk)
         if why:
@@ -148,6 +163,35 @@ def run(s, accel):
     if r.returncode != want:
         return False, f"QEMU exit status {r.returncode}, expected {want}", log
     return True, f"{dt:.2f} s", log
+
+
+class UdpEchoPeer(threading.Thread):
+    """Sends count datagrams to 127.0.0.1:port, each until its exact echo returns."""
+
+    def __init__(self, count, deadline):
+        super().__init__(daemon=True)
+        self.count, self.deadline, self.echoed = count, deadline, 0
+        self.stop = threading.Event()
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+
+    def run(self):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(0.2)
+        for i in range(self.count):
+            data = bytes((i * 37 + j * 11 + 1) & 0xff for j in range(16 + i * 97 % 1200))
+            while not self.stop.is_set() and time.monotonic() < self.deadline:
+                try:
+                    sock.sendto(data, ("127.0.0.1", self.port))
+                    got, _ = sock.recvfrom(65536)
+                except OSError:
+                    continue
+                if got == data:
+                    self.echoed += 1
+                    break
+        sock.close()
 
 
 def monitor_cmd(sock_path, command, deadline):
