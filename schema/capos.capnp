@@ -96,6 +96,9 @@ interface BootManifest {
   # The services init spawns (init itself is not one of them).
   service @1 (index :UInt32) -> (service :ServiceInfo);
   initCapName @2 (index :UInt32) -> (name :Text);
+  serviceRestarts @3 (index :UInt32) -> (restarts :UInt32);
+  # How often init starts the service again when it faults, is killed or
+  # exits non-zero (with fresh claims of its devices); 0 past the last.
   # The name of init's own capability in slot index (init holds its grants in
   # manifest order), so init can resolve CapInfo.from; empty past the last.
 }

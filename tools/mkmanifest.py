@@ -8,7 +8,11 @@ Source format, one declaration per line, '#' starts a comment:
 
     binary <name>                                   a binary bundled into the image
     init binary=<binary> caps=<grant>,...           the program the kernel starts
-    service <name> binary=<binary> [caps=<grant>,...]   a service init spawns
+    service <name> binary=<binary> [caps=<grant>,...] [restart=N]
+                                                    a service init spawns; init starts
+                                                    it again (with fresh claims of its
+                                                    devices) up to N times when it
+                                                    faults, is killed or exits non-zero
     device <name> match=<match> [nth=N] [pool=BYTES] [mmio=BYTES] [irqs=N]
            [ring=N] [inflight=N] [dma=iommu|unconfined]
                                                     a PCI function init may hand out
@@ -65,6 +69,8 @@ MAX_SIZE, MAX_BINARIES, MAX_SERVICES, MAX_GRANTS, MAX_SERVICE_GRANTS, NAME_MAX =
     32768, 32, 32, 256, 16, 23)
 MAX_DEVICES, MAX_NTH = 16, 255
 SVC_INIT, FROM_NONE = 0x1, 0xffff
+MAX_RESTARTS = 8  # CAPOS_MANIFEST_MAX_RESTARTS
+RESTARTS = {}  # service name -> restart=N
 MATCH_ID, MATCH_CLASS, MATCH_ADDR = 1, 2, 3
 DMA = {"iommu": 0, "unconfined": 1}
 NAME = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -241,8 +247,10 @@ def parse(lines, ifaces):
             keys = {}
             for word in rest:
                 key, eq, value = word.partition("=")
-                if key not in ("binary", "caps") or not eq:
-                    raise ManifestError("unknown key '%s' (binary=, caps=)" % word)
+                if key not in ("binary", "caps", "restart") or not eq or \
+                        (key == "restart" and kind == "init"):
+                    raise ManifestError("unknown key '%s' (binary=, caps=%s)"
+                                        % (word, "" if kind == "init" else ", restart="))
                 if key in keys:
                     raise ManifestError("%s= given twice" % key)
                 keys[key] = value
@@ -253,6 +261,8 @@ def parse(lines, ifaces):
             if len(grants) > MAX_SERVICE_GRANTS:
                 raise ManifestError("%d capabilities, more than %d"
                                     % (len(grants), MAX_SERVICE_GRANTS))
+            if "restart" in keys:
+                RESTARTS[name] = parse_number("restart", keys["restart"], MAX_RESTARTS, False)
             entry = (name, binary, grants, no)
             if kind == "init":
                 if init is not None:
@@ -342,7 +352,7 @@ def build(binaries, services, devices, resolved, ifaces):
     svcs, grants, first = bytearray(), bytearray(), 0
     for i, (name, binary, gl, _) in enumerate(services):
         svcs += SERVICE.pack(intern(name), binaries.index(binary), SVC_INIT if i == 0 else 0,
-                             first, len(gl), 0)
+                             first, len(gl), 0 if i == 0 else RESTARTS.get(name, 0))
         for (cap, iface, _), frm in zip(gl, resolved[i]):
             grants += GRANT.pack(ifaces[iface], intern(cap), frm, 0)
         first += len(gl)

@@ -98,9 +98,11 @@ struct capos_manifest_service {
 	uint16_t flags;	      /* CAPOS_MANIFEST_SVC_* */
 	uint16_t first_grant; /* index into the grants */
 	uint16_t grant_count; /* 0..CAPOS_MANIFEST_MAX_SERVICE_GRANTS */
-	uint32_t reserved;    /* 0 */
+	uint32_t restarts;    /* 0..CAPOS_MANIFEST_MAX_RESTARTS; 0 for init */
 } __attribute__((packed));
 _Static_assert(sizeof(struct capos_manifest_service) == 16, "capos_manifest_service");
+
+#define CAPOS_MANIFEST_MAX_RESTARTS 8u /* times init starts a failed service again */
 
 /* One named capability a service starts with. */
 struct capos_manifest_grant {

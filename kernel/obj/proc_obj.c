@@ -279,6 +279,22 @@ static enum capos_status bootmanifest_invoke(struct kobj *o, struct kcall *c)
 		c->result_len = b.used;
 		return CAPOS_OK;
 	}
+	case CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS: {
+		struct manifest_service sv;
+		uint32_t restarts = 0;
+		if (capnp_get_root(c->params, c->params_len, &root) != CAPNP_OK ||
+		    capos_boot_manifest_service_restarts_params_get_index(
+			c->params, c->params_len, &root, &index) != CAPNP_OK)
+			return CAPOS_E_BAD_PARAMS;
+		if (index < UINT32_MAX - 1 && manifest_service(m, index + 1, &sv))
+			restarts = sv.restarts;
+		if (capos_boot_manifest_service_restarts_results_init_root(&b, &root) != CAPNP_OK ||
+		    capos_boot_manifest_service_restarts_results_set_restarts(&b, &root,
+									      restarts) != CAPNP_OK)
+			return CAPOS_E_BAD_RESULT;
+		c->result_len = b.used;
+		return CAPOS_OK;
+	}
 	default:
 		return CAPOS_E_INVOKE;
 	}

@@ -298,10 +298,11 @@ static enum manifest_status check_services(struct parse *p)
 		if ((st = manifest_check_name(p, what, s.name)) != MANIFEST_OK)
 			return st;
 		const char *sname = manifest_str_at(m, s.name);
-		if (s.reserved != 0 || (s.flags & ~CAPOS_MANIFEST_SVC_INIT) != 0)
+		if (s.restarts > (i == 0 ? 0 : CAPOS_MANIFEST_MAX_RESTARTS) ||
+		    (s.flags & ~CAPOS_MANIFEST_SVC_INIT) != 0)
 			return manifest_fail(p, MANIFEST_E_HEADER,
-					     "service %u (%s) has flags 0x%x, reserved %u", i,
-					     sname, s.flags, s.reserved);
+					     "service %u (%s) has flags 0x%x, restarts %u", i,
+					     sname, s.flags, s.restarts);
 		if (((s.flags & CAPOS_MANIFEST_SVC_INIT) != 0) != (i == 0))
 			return manifest_fail(p, MANIFEST_E_INIT,
 					     "service %u (%s) %s init: init is service 0, "
@@ -403,6 +404,7 @@ bool manifest_service(const struct manifest *m, uint32_t i, struct manifest_serv
 	    .is_init = (s.flags & CAPOS_MANIFEST_SVC_INIT) != 0,
 	    .first_grant = s.first_grant,
 	    .grant_count = s.grant_count,
+	    .restarts = s.restarts,
 	};
 	return true;
 }

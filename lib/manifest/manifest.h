@@ -55,6 +55,7 @@ struct manifest_service {
 	bool is_init;
 	uint16_t first_grant;
 	uint16_t grant_count;
+	uint32_t restarts; /* init starts it again at most this often when it fails */
 };
 
 struct manifest_grant {

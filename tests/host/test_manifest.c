@@ -426,14 +426,26 @@ static void test_limits(void **state)
 	expect(b, len, MANIFEST_E_REF, "services hold 10 grants, the header counts 11");
 	free(b);
 
-	/* Reserved fields of each record kind must be zero. */
-	static const size_t reserved_at[] = {48 + 4, 48 + 4 * 8 + 12, 48 + 4 * 8 + 4 * 16 + 14};
-	for (size_t i = 0; i < 3; i++) {
+	/* Reserved fields of each record kind must be zero; init has no restarts,
+	 * a service at most CAPOS_MANIFEST_MAX_RESTARTS. */
+	static const size_t reserved_at[] = {48 + 4, 48 + 4 * 8 + 12, 48 + 4 * 8 + 4 * 16 + 14,
+					     48 + 4 * 8 + 16 + 12};
+	static const uint8_t value[] = {1, 1, 1, CAPOS_MANIFEST_MAX_RESTARTS + 1};
+	static const char *const why[] = {"reserved", "restarts 1", "reserved", "restarts 9"};
+	for (size_t i = 0; i < 4; i++) {
 		b = build(&smoke, &len);
-		b[reserved_at[i]] = 1;
-		expect(b, len, MANIFEST_E_HEADER, "reserved");
+		b[reserved_at[i]] = value[i];
+		expect(b, len, MANIFEST_E_HEADER, why[i]);
 		free(b);
 	}
+	b = build(&smoke, &len);
+	b[48 + 4 * 8 + 16 + 12] = CAPOS_MANIFEST_MAX_RESTARTS; /* the most a service may have */
+	struct manifest m;
+	assert_int_equal(manifest_parse(b, len, &m, NULL, 0), MANIFEST_OK);
+	struct manifest_service sv;
+	assert_true(manifest_service(&m, 1, &sv));
+	assert_int_equal(sv.restarts, CAPOS_MANIFEST_MAX_RESTARTS);
+	free(b);
 }
 
 /* The validator never crashes and never accepts what its accessors cannot serve. */

@@ -130,9 +130,29 @@ static int32_t grant_handle(uint64_t iface, int slot, struct capos_handle *out, 
 	return CAPOS_OK;
 }
 
+/* BootManifest.serviceRestarts(index); 0 when the call fails. */
+static uint32_t service_restarts(struct capos_handle manifest, uint32_t index)
+{
+	uint64_t msg[2], res[4];
+	struct capnp_builder b;
+	struct capnp_struct root;
+	struct capos_cqe c;
+	uint32_t n = 0;
+	capnp_builder_init(&b, msg, sizeof(msg));
+	capos_boot_manifest_service_restarts_params_init_root(&b, &root);
+	capos_boot_manifest_service_restarts_params_set_index(&b, &root, index);
+	if (call(manifest, CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS, msg, b.used, res, sizeof(res), 0,
+		 0, &c) != CAPOS_OK ||
+	    capnp_get_root(res, c.result_len, &root) != CAPNP_OK ||
+	    capos_boot_manifest_service_restarts_results_get_restarts(res, c.result_len, &root,
+								      &n) != CAPNP_OK)
+		return 0;
+	return n;
+}
+
 /* Starts service index; returns its ProcessHandle, or slot UINT32_MAX. */
 static struct capos_handle start_service(struct capos_handle manifest, struct capos_handle spawner,
-					 uint32_t index, char *sname)
+					 uint32_t index, char *sname, uint32_t *used)
 {
 	static uint64_t res[128], msg[128];
 	struct capos_handle none = {UINT32_MAX, 0};
@@ -180,6 +200,8 @@ static struct capos_handle start_service(struct capos_handle manifest, struct ca
 		    capos_cap_info_get_from(res, c.result_len, &el, &from, &fn) != CAPNP_OK)
 			goto release_made;
 		int slot = find_cap(from, fn);
+		if (slot >= 0)
+			*used |= 1u << slot;
 		if (slot < 0 || capnp_list_struct(b.used, &grants, i, &grant) != CAPNP_OK ||
 		    capnp_set_text(&b, &grant, CAPOS_CAP_GRANT_NAME_PTR, cn, cnl) != CAPNP_OK ||
 		    capnp_set_cap(&b, &grant, CAPOS_CAP_GRANT_CAP_PTR, i) != CAPNP_OK ||
@@ -216,6 +238,8 @@ int main(struct capos_ring *ring, uint64_t start)
 {
 	static struct capos_handle handles[MAX_SERVICES];
 	static char names[MAX_SERVICES][24];
+	static uint32_t restarts[MAX_SERVICES], used[MAX_SERVICES];
+	uint32_t keep = 0; /* init's slots a restartable service needs again */
 	uint64_t msg[2], res[8];
 	struct capnp_builder b;
 	struct capnp_struct root;
@@ -242,7 +266,10 @@ int main(struct capos_ring *ring, uint64_t start)
 		return 2;
 	int failures = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		handles[i] = start_service(manifest, spawner, i, names[i]);
+		restarts[i] = service_restarts(manifest, i);
+		handles[i] = start_service(manifest, spawner, i, names[i], &used[i]);
+		if (restarts[i] != 0)
+			keep |= used[i];
 		if (handles[i].slot == UINT32_MAX) {
 			say("init: could not start service ", names[i], "");
 			failures++;
@@ -255,7 +282,8 @@ int main(struct capos_ring *ring, uint64_t start)
 	 * server that may have gone), and the DeviceSlots it claimed devices from
 	 * (never passed on: its hold on those devices, to revoke a claim). */
 	for (unsigned k = 0; k < ncaps; k++)
-		if ((int)k != ci && (int)k != si && k != manifest.slot && !device_slot[k])
+		if ((int)k != ci && (int)k != si && k != manifest.slot && !device_slot[k] &&
+		    !(keep & (1u << k)))
 			capos_release(R, (struct capos_handle){k, 1});
 	for (uint32_t i = 0; i < count; i++) {
 		char num[21];
@@ -277,9 +305,25 @@ int main(struct capos_ring *ring, uint64_t start)
 		}
 		fmt_u64(num, (uint64_t)(status < 0 ? -status : status));
 		say("init: ", names[i],
-		    reason == CAPOS_EXIT_REASON_FAULTED ? " faulted" : " exited");
+		    reason == CAPOS_EXIT_REASON_FAULTED	 ? " faulted"
+		    : reason == CAPOS_EXIT_REASON_KILLED ? " was killed"
+							 : " exited");
 		say("init: status ", status < 0 ? "-" : "", num);
 		capos_release(R, handles[i]);
+		bool failed = reason != CAPOS_EXIT_REASON_EXITED || status != 0;
+		if (failed && restarts[i] != 0) {
+			/* Supervision: the same capabilities again, a fresh claim of
+			 * each device (the ended claim was torn down with the process). */
+			restarts[i]--;
+			handles[i] = start_service(manifest, spawner, i, names[i], &used[i]);
+			if (handles[i].slot != UINT32_MAX) {
+				say("init: restarted ", names[i], "");
+				i--; /* and wait for the new instance */
+				continue;
+			}
+			say("init: could not restart ", names[i], "");
+			failures++;
+		}
 	}
 	return failures;
 }

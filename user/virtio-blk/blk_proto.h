@@ -29,4 +29,8 @@ struct blk_info {
  * stops the device and ends (one client per driver instance, for now). */
 #define BLK_CLOSE_ID 0xffffffffffffffffull
 
+/* Fault injection for the restart test (tests/qemu/virtio.smoke): a request
+ * with this id makes the driver fault on the spot, requests in flight. */
+#define BLK_CRASH_ID 0xdeadd00ddeadd00dull
+
 #endif

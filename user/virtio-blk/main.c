@@ -179,6 +179,14 @@ static bool submit(struct slot *s, const struct blkq_req *r)
 	return virtq_publish(&Q, s->head) == VIRTQ_OK;
 }
 
+static unsigned inflight(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < SLOTS; i++)
+		n += slots[i].busy;
+	return n;
+}
+
 /* Takes what the client queued, as long as slots are free. */
 static void take_requests(void)
 {
@@ -191,6 +199,11 @@ static void take_requests(void)
 			continue;
 		if (blkq_take(&bq, &r) != 1)
 			break;
+		if (r.id == BLK_CRASH_ID) {
+			console_printf(R, con, "virtio-blk: crashing on request, %u in flight\n",
+				       inflight());
+			*(volatile uint32_t *)0 = 1; /* the fault the test asks for */
+		}
 		int chk = blkq_check(&bq, &r, info.capacity);
 		if (chk == BLKQ_OK && (uint64_t)r.count * info.block_size > BLK_MAX_REQUEST)
 			chk = BLKQ_E_BAD;

@@ -174,6 +174,7 @@
 #define CAPOS_BOOT_MANIFEST_SERVICE_COUNT 0
 #define CAPOS_BOOT_MANIFEST_SERVICE 1
 #define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME 2
+#define CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS 3
 
 /* BootManifest.serviceCount params */
 #define CAPOS_BOOT_MANIFEST_SERVICE_COUNT_PARAMS_DATA_WORDS 0
@@ -203,6 +204,16 @@
 #define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_DATA_WORDS 0
 #define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_PTR_COUNT 1
 #define CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_NAME_PTR 0 /* text */
+
+/* BootManifest.serviceRestarts params */
+#define CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_PARAMS_DATA_WORDS 1
+#define CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_PARAMS_PTR_COUNT 0
+#define CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_PARAMS_INDEX_OFF 0 /* uint32 */
+
+/* BootManifest.serviceRestarts results */
+#define CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_RESULTS_DATA_WORDS 1
+#define CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_RESULTS_PTR_COUNT 0
+#define CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_RESULTS_RESTARTS_OFF 0 /* uint32 */
 
 /* enum DmaIsolation */
 #define CAPOS_DMA_ISOLATION_IOMMU 0
@@ -1033,6 +1044,46 @@ static inline int capos_boot_manifest_init_cap_name_results_set_name(struct capn
 		const struct capnp_struct *s, const char *p, size_t n)
 {
 	return capnp_set_text(b, s, CAPOS_BOOT_MANIFEST_INIT_CAP_NAME_RESULTS_NAME_PTR, p, n);
+}
+
+static inline int capos_boot_manifest_service_restarts_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_PARAMS_DATA_WORDS,
+			CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_boot_manifest_service_restarts_params_get_index(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *out)
+{
+	return capnp_get_u32(buf, len, s, CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_PARAMS_INDEX_OFF,
+			out);
+}
+
+static inline int capos_boot_manifest_service_restarts_params_set_index(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t v)
+{
+	return capnp_set_u32(b, s, CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_PARAMS_INDEX_OFF, v);
+}
+
+static inline int capos_boot_manifest_service_restarts_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_RESULTS_DATA_WORDS,
+			CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_boot_manifest_service_restarts_results_get_restarts(const void *buf,
+		size_t len, const struct capnp_struct *s, uint32_t *out)
+{
+	return capnp_get_u32(buf, len, s, CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_RESULTS_RESTARTS_OFF,
+			out);
+}
+
+static inline int capos_boot_manifest_service_restarts_results_set_restarts(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t v)
+{
+	return capnp_set_u32(b, s, CAPOS_BOOT_MANIFEST_SERVICE_RESTARTS_RESULTS_RESTARTS_OFF, v);
 }
 
 static inline int capos_bar_info_init_root(struct capnp_builder *b, struct capnp_struct *out)
