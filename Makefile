@@ -109,10 +109,22 @@ $(ISO): $(KERNEL) tools/mkiso.sh FORCE
 
 FORCE:
 
-run: deps kernel
+# Without CMDLINE, `make run` boots manifests/run with a virtio-blk disk
+# (build/run-disk.img, made once with tools/diskpat.py's pattern) and a
+# virtio-net NIC on QEMU's user network, their drivers running.
+RUN_DISK := $(BUILD)/run-disk.img
+RUN_DEVICES := -drive file=$(RUN_DISK),if=none,id=d0,format=raw -device virtio-blk-pci,drive=d0 \
+	       -netdev user,id=n0 -device virtio-net-pci,netdev=n0
+
+$(RUN_DISK):
+	@mkdir -p $(dir $@)
+	@python3 -c "import sys; sys.path.insert(0, 'tools'); import diskpat; diskpat.make('$@', 16 << 20)"
+
+run: deps kernel $(RUN_DISK)
 	@if [ "$(BOOT)" != pvh ]; then $(MAKE) --no-print-directory iso CMDLINE="$(CMDLINE)"; fi
 	bash tools/qemu.sh --machine $(MACHINE) --boot $(BOOT) --accel $(ACCEL) --smp $(SMP) \
-		--mem $(MEM) --cmdline "$(CMDLINE)" --interactive -- $(QEMU_EXTRA)
+		--mem $(MEM) --cmdline "$(if $(CMDLINE),$(CMDLINE),manifest=run)" --interactive \
+		-- $(if $(CMDLINE),,$(RUN_DEVICES)) $(QEMU_EXTRA)
 
 debug: deps kernel
 	@echo "QEMU is halted with a gdb stub on localhost:1234. In another terminal:"

@@ -82,27 +82,31 @@ static void on_rx(void *ctx)
 	(void)ctx; /* waking the halted CPU is all it takes */
 }
 
-void diag_prompt(void)
+static struct lineedit le;
+static bool prompt_irq, prompt_started;
+
+void diag_prompt_start(void)
 {
-	static struct lineedit le;
 	struct irq_handle h;
+	if (prompt_started)
+		return;
+	prompt_started = true;
 	/* COM1's receive interrupt through its I/O APIC pin wakes the CPU; without
 	 * it (no I/O APIC), the prompt polls. */
-	bool irq =
+	prompt_irq =
 	    irq_route_isa(UART_COM1_IRQ, 0, on_rx, 0, &h) == IRQ_OK && irq_enable(h) == IRQ_OK;
-	if (irq)
+	if (prompt_irq)
 		uart_rx_interrupts(true);
 	lineedit_init(&le, echo, NULL);
 	kprintf("capos> ");
-	for (;;) {
-		int c = uart_getc();
-		if (c < 0) {
-			if (irq)
-				__asm__ volatile("sti; hlt; cli" : : : "memory");
-			else
-				cpu_pause();
-			continue;
-		}
+}
+
+bool diag_prompt_poll(void)
+{
+	int c;
+	bool any = false;
+	while ((c = uart_getc()) >= 0) {
+		any = true;
 		if (!lineedit_feed(&le, (char)c))
 			continue;
 		const char *cur = le.buf, *w;
@@ -118,4 +122,17 @@ void diag_prompt(void)
 		}
 		kprintf("capos> ");
 	}
+	return any;
+}
+
+void diag_prompt(void)
+{
+	diag_prompt_start();
+	for (;;)
+		if (!diag_prompt_poll()) {
+			if (prompt_irq)
+				__asm__ volatile("sti; hlt; cli" : : : "memory");
+			else
+				cpu_pause();
+		}
 }

@@ -41,5 +41,11 @@ void diag_run_list(const char *list, size_t len);
 
 /* diag_prompt: the interactive `capos> ` prompt on COM1; never returns. */
 __attribute__((noreturn)) void diag_prompt(void);
+/* diag_prompt_start / diag_prompt_poll: the same prompt while processes run
+ * (the boot CPU's scheduler loop polls it): start prints the prompt once;
+ * poll takes what COM1 has received, runs any complete command line, and
+ * returns whether there was input. */
+void diag_prompt_start(void);
+bool diag_prompt_poll(void);
 
 #endif

@@ -87,6 +87,11 @@ static void run_programs(const char *list, size_t len, bool init)
 		(unsigned long long)hb0, own1 == own0 && hb1 == hb0 ? ", back to baseline" : "");
 }
 
+static void prompt_hook(void)
+{
+	diag_prompt_poll();
+}
+
 /* Checks every word of the command line; returns false when a value is bad. */
 static bool check_cmdline(const char *cmdline)
 {
@@ -205,9 +210,15 @@ void kmain(uint32_t magic, uint64_t info_phys)
 		kprintf("capos: bad boot input: manifest\n");
 		kernel_stop(STOP_BAD_BOOT);
 	}
+	bool poweroff = cmdline_find(boot_info.cmdline, "poweroff", NULL, NULL);
+	if (!poweroff) {
+		/* Interactive: the prompt answers while the programs run. */
+		diag_prompt_start();
+		sched_set_boot_cpu_hook(prompt_hook);
+	}
 	if (init || have_run)
 		run_programs(have_run ? run : NULL, runlen, init);
-	if (cmdline_find(boot_info.cmdline, "poweroff", NULL, NULL))
+	if (poweroff)
 		kernel_stop(failed ? STOP_SELFTEST_FAIL : STOP_OK);
 	diag_prompt();
 }

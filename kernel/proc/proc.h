@@ -134,6 +134,9 @@ void sched_init(void);
 /* sched_run: on the boot CPU, runs processes together with the other CPUs
  * until no process is left. */
 void sched_run(void);
+/* sched_set_boot_cpu_hook: fn runs on the boot CPU between processes (in
+ * its scheduler context, interrupts off) while sched_run lasts. */
+void sched_set_boot_cpu_hook(void (*fn)(void));
 /* sched_ap_loop: what every other CPU does once started: run processes, or
  * halt until there are some. */
 __attribute__((noreturn)) void sched_ap_loop(void);

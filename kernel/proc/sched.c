@@ -561,12 +561,22 @@ static void sched_loop_once(void)
 		idle();
 }
 
+static void (*boot_cpu_hook)(void);
+
+void sched_set_boot_cpu_hook(void (*fn)(void))
+{
+	boot_cpu_hook = fn;
+}
+
 void sched_run(void)
 {
 	__asm__ volatile("cli" : : : "memory");
 	kick_others();
-	while (sched_live() > 0)
+	while (sched_live() > 0) {
+		if (boot_cpu_hook != NULL)
+			boot_cpu_hook();
 		sched_loop_once();
+	}
 	unsigned used = 0;
 	for (unsigned c = 0; c < MAX_CPUS; c++)
 		used += cpu_runs[c] != 0;
