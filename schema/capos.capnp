@@ -58,6 +58,11 @@ interface ProcessHandle {
   wait @0 () -> (reason :ExitReason, status :Int64);
   # Returns once the process has ended.
   kill @1 () -> ();
+  notify @2 (event :Event) -> ();
+  # Signals event once the process has ended (at once if it has); once per
+  # handle object: a supervisor waits on one Event for all its children.
+  status @3 () -> (ended :Bool, reason :ExitReason, status :Int64);
+  # Whether it has ended and how; never blocks.
 }
 
 # The server facet of an endpoint: holders may RECV calls on it and RETURN

@@ -112,6 +112,7 @@ struct proc_handle {
 	int reason; /* CAPOS_EXIT_REASON_* */
 	int64_t status;
 	struct proc *waiters; /* processes blocked in wait (proc.h wait lists) */
+	struct kobj *event;   /* ProcessHandle.notify's Event (a reference), signalled at the end */
 };
 
 /* proc_handle_new: a ProcessHandle for pid with one reference, or NULL. */

@@ -63,6 +63,9 @@ static enum capos_status spawn_args(const struct kcall *c, struct spawn_args *a)
 
 static void handle_destroy(struct kobj *o)
 {
+	struct proc_handle *h = (struct proc_handle *)o;
+	if (h->event != NULL)
+		kobj_put(h->event);
 	kfree(o);
 }
 
@@ -70,6 +73,7 @@ static enum capos_status handle_decode(struct kobj *o, const struct kcall *c);
 static enum capos_status handle_invoke(struct kobj *o, struct kcall *c);
 
 static const struct kobj_ops handle_ops = {.name = "ProcessHandle",
+					   .takes_caps = true,
 					   .decode = handle_decode,
 					   .invoke = handle_invoke,
 					   .destroy = handle_destroy};
@@ -166,13 +170,42 @@ static bool handle_ended(void *arg)
 	return __atomic_load_n(&((struct proc_handle *)arg)->ended, __ATOMIC_ACQUIRE);
 }
 
+/* ProcessHandle.notify: the Event beside the call, once; signalled now if the
+ * process has ended already (the end's own signal may have come before). */
+static enum capos_status handle_notify(struct proc_handle *h, struct kcall *c)
+{
+	struct cap_ref ref;
+	if (cap_lookup(&c->caller->caps, c->xfer[0], &ref) != CAP_OK ||
+	    ref.type != KOBJ_SLOT_TAG || ref.iface != CAPOS_IFACE_EVENT || !kobj_is_event(ref.obj))
+		return CAPOS_E_BAD_PARAMS;
+	struct kobj *ev = ref.obj, *none = NULL;
+	kobj_get(ev);
+	if (!__atomic_compare_exchange_n(&h->event, &none, ev, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST)) {
+		kobj_put(ev);
+		return CAPOS_E_INVOKE; /* one Event per handle */
+	}
+	if (__atomic_load_n(&h->ended, __ATOMIC_SEQ_CST))
+		event_signal_kobj(ev);
+	c->result_len = 0;
+	return CAPOS_OK;
+}
+
 static enum capos_status handle_decode(struct kobj *o, const struct kcall *c)
 {
 	(void)o;
-	if (c->iface != CAPOS_IFACE_PROCESS_HANDLE ||
-	    (c->method != CAPOS_PROCESS_HANDLE_KILL && c->method != CAPOS_PROCESS_HANDLE_WAIT))
+	struct capnp_struct r;
+	uint32_t idx;
+	if (c->iface != CAPOS_IFACE_PROCESS_HANDLE || c->method > CAPOS_PROCESS_HANDLE_STATUS)
 		return CAPOS_E_INVOKE;
-	return CAPOS_OK;
+	if (c->method != CAPOS_PROCESS_HANDLE_NOTIFY)
+		return c->nxfer == 0 ? CAPOS_OK : CAPOS_E_INVOKE;
+	return c->nxfer == 1 && capnp_get_root(c->params, c->params_len, &r) == CAPNP_OK &&
+			   capos_process_handle_notify_params_get_event(c->params, c->params_len,
+									&r, &idx) == CAPNP_OK &&
+			   idx == 0
+		   ? CAPOS_OK
+		   : CAPOS_E_BAD_PARAMS;
 }
 
 static enum capos_status handle_invoke(struct kobj *o, struct kcall *c)
@@ -186,6 +219,21 @@ static enum capos_status handle_invoke(struct kobj *o, struct kcall *c)
 		if (capnp_builder_init(&b, c->result, c->result_cap) == CAPNP_OK &&
 		    capos_process_handle_kill_results_init_root(&b, &root) == CAPNP_OK)
 			c->result_len = b.used;
+		return CAPOS_OK;
+	}
+	if (c->method == CAPOS_PROCESS_HANDLE_NOTIFY)
+		return handle_notify(h, c);
+	if (c->method == CAPOS_PROCESS_HANDLE_STATUS) {
+		bool ended = handle_ended(h);
+		if (capnp_builder_init(&b, c->result, c->result_cap) != CAPNP_OK ||
+		    capos_process_handle_status_results_init_root(&b, &root) != CAPNP_OK ||
+		    capos_process_handle_status_results_set_ended(&b, &root, ended) != CAPNP_OK ||
+		    capos_process_handle_status_results_set_reason(
+			&b, &root, ended ? (uint16_t)h->reason : 0) != CAPNP_OK ||
+		    capos_process_handle_status_results_set_status(&b, &root,
+								   ended ? h->status : 0) != CAPNP_OK)
+			return CAPOS_E_BAD_RESULT;
+		c->result_len = b.used;
 		return CAPOS_OK;
 	}
 	if (!handle_ended(h))

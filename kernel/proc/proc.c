@@ -343,8 +343,13 @@ void proc_reap(struct proc *p)
 		h->reason = p->faulted	   ? CAPOS_EXIT_REASON_FAULTED
 			    : p->kill_exit ? CAPOS_EXIT_REASON_KILLED
 					   : CAPOS_EXIT_REASON_EXITED;
-		__atomic_store_n(&h->ended, true, __ATOMIC_RELEASE);
+		/* Sequentially consistent with ProcessHandle.notify's exchange and
+		 * load: one of the two sees the other, so the Event is signalled. */
+		__atomic_store_n(&h->ended, true, __ATOMIC_SEQ_CST);
 		proc_wake_all(&h->waiters);
+		struct kobj *ev = __atomic_load_n(&h->event, __ATOMIC_SEQ_CST);
+		if (ev != NULL)
+			event_signal_kobj(ev);
 		kobj_put(&h->hdr);
 		p->handle = NULL;
 	}

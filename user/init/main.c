@@ -8,6 +8,7 @@
  * capabilities' names and takes its Console and ProcessSpawner by the manifest
  * names "console" and "spawner". */
 #include "lib/capos.h"
+#include "lib/capshm.h"
 #include "capos/capnp_msg.h"
 #include "capos/gen/capos_schema.h"
 
@@ -285,44 +286,72 @@ int main(struct capos_ring *ring, uint64_t start)
 		if ((int)k != ci && (int)k != si && k != manifest.slot && !device_slot[k] &&
 		    !(keep & (1u << k)))
 			capos_release(R, (struct capos_handle){k, 1});
-	for (uint32_t i = 0; i < count; i++) {
-		char num[21];
-		int64_t status;
-		uint16_t reason;
-		if (handles[i].slot == UINT32_MAX)
-			continue;
-		capnp_builder_init(&b, msg, sizeof(msg));
-		capos_process_handle_wait_params_init_root(&b, &root);
-		if (call(handles[i], CAPOS_PROCESS_HANDLE_WAIT, msg, b.used, res, sizeof(res), 0, 0,
-			 &c) != CAPOS_OK ||
-		    capnp_get_root(res, c.result_len, &root) != CAPNP_OK ||
-		    capos_process_handle_wait_results_get_reason(res, c.result_len, &root,
-								 &reason) != CAPNP_OK ||
-		    capos_process_handle_wait_results_get_status(res, c.result_len, &root,
-								 &status) != CAPNP_OK) {
-			failures++;
-			continue;
+	/* One Event for every child's end when init has a Memory to make it
+	 * ("mem"), so a restartable service is restarted whenever it fails;
+	 * without one, the children are waited for in manifest order. */
+	struct capos_handle ev = {UINT32_MAX, 0};
+	int mi = find_cap("mem", 3);
+	if (mi >= 0 && mem_create_event(R, (struct capos_handle){(uint32_t)mi, 1}, &ev) != CAPOS_OK)
+		ev.slot = UINT32_MAX;
+	unsigned live = 0;
+	for (uint32_t i = 0; i < count; i++)
+		if (handles[i].slot != UINT32_MAX) {
+			live++;
+			if (ev.slot != UINT32_MAX && process_notify(R, handles[i], ev) != CAPOS_OK)
+				failures++;
 		}
-		fmt_u64(num, (uint64_t)(status < 0 ? -status : status));
-		say("init: ", names[i],
-		    reason == CAPOS_EXIT_REASON_FAULTED	 ? " faulted"
-		    : reason == CAPOS_EXIT_REASON_KILLED ? " was killed"
-							 : " exited");
-		say("init: status ", status < 0 ? "-" : "", num);
-		capos_release(R, handles[i]);
-		bool failed = reason != CAPOS_EXIT_REASON_EXITED || status != 0;
-		if (failed && restarts[i] != 0) {
-			/* Supervision: the same capabilities again, a fresh claim of
-			 * each device (the ended claim was torn down with the process). */
-			restarts[i]--;
-			handles[i] = start_service(manifest, spawner, i, names[i], &used[i]);
-			if (handles[i].slot != UINT32_MAX) {
-				say("init: restarted ", names[i], "");
-				i--; /* and wait for the new instance */
+	while (live > 0) {
+		uint64_t k;
+		if (ev.slot != UINT32_MAX && event_wait(R, ev, &k) != CAPOS_OK)
+			break;
+		for (uint32_t i = 0; i < count; i++) {
+			char num[21];
+			int64_t status = 0;
+			uint16_t reason = 0;
+			bool ended = false;
+			if (handles[i].slot == UINT32_MAX)
+				continue;
+			if (ev.slot != UINT32_MAX) {
+				if (process_status(R, handles[i], &ended, &reason, &status) !=
+					CAPOS_OK ||
+				    !ended)
+					continue;
+			} else if (process_wait(R, handles[i], &reason, &status) != CAPOS_OK) {
+				failures++;
+				handles[i].slot = UINT32_MAX;
+				live--;
 				continue;
 			}
-			say("init: could not restart ", names[i], "");
-			failures++;
+			fmt_u64(num, (uint64_t)(status < 0 ? -status : status));
+			say("init: ", names[i],
+			    reason == CAPOS_EXIT_REASON_FAULTED	 ? " faulted"
+			    : reason == CAPOS_EXIT_REASON_KILLED ? " was killed"
+								 : " exited");
+			say("init: status ", status < 0 ? "-" : "", num);
+			capos_release(R, handles[i]);
+			handles[i].slot = UINT32_MAX;
+			live--;
+			bool failed = reason != CAPOS_EXIT_REASON_EXITED || status != 0;
+			if (failed && restarts[i] != 0) {
+				/* Supervision: the same capabilities again, a fresh claim
+				 * of each device (the ended claim was torn down with the
+				 * process). */
+				restarts[i]--;
+				handles[i] =
+				    start_service(manifest, spawner, i, names[i], &used[i]);
+				if (handles[i].slot != UINT32_MAX) {
+					say("init: restarted ", names[i], "");
+					live++;
+					if (ev.slot != UINT32_MAX &&
+					    process_notify(R, handles[i], ev) != CAPOS_OK)
+						failures++;
+					if (ev.slot == UINT32_MAX)
+						i--; /* in order: wait for the new instance */
+					continue;
+				}
+				say("init: could not restart ", names[i], "");
+				failures++;
+			}
 		}
 	}
 	return failures;

@@ -278,6 +278,39 @@ int32_t process_wait(struct capos_ring *r, struct capos_handle h, uint16_t *reas
 	return CAPOS_OK;
 }
 
+int32_t process_notify(struct capos_ring *r, struct capos_handle h, struct capos_handle ev)
+{
+	uint64_t msg[2];
+	struct capnp_builder b;
+	struct capnp_struct root;
+	struct capos_cqe c;
+	if (capnp_builder_init(&b, msg, sizeof(msg)) != CAPNP_OK ||
+	    capos_process_handle_notify_params_init_root(&b, &root) != CAPNP_OK ||
+	    capos_process_handle_notify_params_set_event(&b, &root, 0) != CAPNP_OK)
+		return CAPOS_E_MALFORMED;
+	return capos_call_caps(r, h, CAPOS_PROCESS_HANDLE_NOTIFY, msg, b.used, 0, 0, &ev, 1, false,
+			       &c);
+}
+
+int32_t process_status(struct capos_ring *r, struct capos_handle h, bool *ended,
+		       uint16_t *reason, int64_t *status)
+{
+	uint64_t msg[1] = {0}, res[4];
+	struct capnp_struct root;
+	int32_t st = capos_call(r, h, CAPOS_PROCESS_HANDLE_STATUS, msg, sizeof(msg), res,
+				sizeof(res));
+	if (st == CAPOS_OK &&
+	    (capnp_get_root(res, sizeof(res), &root) != CAPNP_OK ||
+	     capos_process_handle_status_results_get_ended(res, sizeof(res), &root, ended) !=
+		 CAPNP_OK ||
+	     capos_process_handle_status_results_get_reason(res, sizeof(res), &root, reason) !=
+		 CAPNP_OK ||
+	     capos_process_handle_status_results_get_status(res, sizeof(res), &root, status) !=
+		 CAPNP_OK))
+		return CAPOS_E_BAD_RESULT;
+	return st;
+}
+
 int32_t process_kill(struct capos_ring *r, struct capos_handle h)
 {
 	uint64_t msg[1] = {0}, res[4];

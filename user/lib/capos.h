@@ -71,6 +71,11 @@ int32_t capos_spawn_named(struct capos_ring *r, struct capos_handle spawner, con
 /* process_wait: ProcessHandle.wait; the reason and status go to *reason and *status. */
 int32_t process_wait(struct capos_ring *r, struct capos_handle h, uint16_t *reason,
 		     int64_t *status);
+/* process_notify: ProcessHandle.notify(ev): ev is signalled when h ends.
+ * process_status: whether h has ended, and how (never blocks). */
+int32_t process_notify(struct capos_ring *r, struct capos_handle h, struct capos_handle ev);
+int32_t process_status(struct capos_ring *r, struct capos_handle h, bool *ended,
+		       uint16_t *reason, int64_t *status);
 /* process_kill: ProcessHandle.kill. */
 int32_t process_kill(struct capos_ring *r, struct capos_handle h);
 

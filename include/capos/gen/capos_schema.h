@@ -120,6 +120,8 @@
 #define CAPOS_IFACE_PROCESS_HANDLE 0x8e3d185520974ae5ull
 #define CAPOS_PROCESS_HANDLE_WAIT 0
 #define CAPOS_PROCESS_HANDLE_KILL 1
+#define CAPOS_PROCESS_HANDLE_NOTIFY 2
+#define CAPOS_PROCESS_HANDLE_STATUS 3
 
 /* ProcessHandle.wait params */
 #define CAPOS_PROCESS_HANDLE_WAIT_PARAMS_DATA_WORDS 0
@@ -138,6 +140,27 @@
 /* ProcessHandle.kill results */
 #define CAPOS_PROCESS_HANDLE_KILL_RESULTS_DATA_WORDS 0
 #define CAPOS_PROCESS_HANDLE_KILL_RESULTS_PTR_COUNT 0
+
+/* ProcessHandle.notify params */
+#define CAPOS_PROCESS_HANDLE_NOTIFY_PARAMS_DATA_WORDS 0
+#define CAPOS_PROCESS_HANDLE_NOTIFY_PARAMS_PTR_COUNT 1
+#define CAPOS_PROCESS_HANDLE_NOTIFY_PARAMS_EVENT_PTR 0 /* interface */
+
+/* ProcessHandle.notify results */
+#define CAPOS_PROCESS_HANDLE_NOTIFY_RESULTS_DATA_WORDS 0
+#define CAPOS_PROCESS_HANDLE_NOTIFY_RESULTS_PTR_COUNT 0
+
+/* ProcessHandle.status params */
+#define CAPOS_PROCESS_HANDLE_STATUS_PARAMS_DATA_WORDS 0
+#define CAPOS_PROCESS_HANDLE_STATUS_PARAMS_PTR_COUNT 0
+
+/* ProcessHandle.status results */
+#define CAPOS_PROCESS_HANDLE_STATUS_RESULTS_DATA_WORDS 2
+#define CAPOS_PROCESS_HANDLE_STATUS_RESULTS_PTR_COUNT 0
+#define CAPOS_PROCESS_HANDLE_STATUS_RESULTS_ENDED_OFF 0 /* bool */
+#define CAPOS_PROCESS_HANDLE_STATUS_RESULTS_ENDED_BIT 0
+#define CAPOS_PROCESS_HANDLE_STATUS_RESULTS_REASON_OFF 2 /* enum */
+#define CAPOS_PROCESS_HANDLE_STATUS_RESULTS_STATUS_OFF 8 /* int64 */
 
 /* interface Endpoint */
 #define CAPOS_IFACE_ENDPOINT 0xab01fd65e61ad0d7ull
@@ -831,6 +854,84 @@ static inline int capos_process_handle_kill_results_init_root(struct capnp_build
 {
 	return capnp_init_root(b, CAPOS_PROCESS_HANDLE_KILL_RESULTS_DATA_WORDS,
 			CAPOS_PROCESS_HANDLE_KILL_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_process_handle_notify_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_PROCESS_HANDLE_NOTIFY_PARAMS_DATA_WORDS,
+			CAPOS_PROCESS_HANDLE_NOTIFY_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_process_handle_notify_params_get_event(const void *buf, size_t len,
+		const struct capnp_struct *s, uint32_t *cap_index)
+{
+	return capnp_get_cap(buf, len, s, CAPOS_PROCESS_HANDLE_NOTIFY_PARAMS_EVENT_PTR, cap_index);
+}
+
+static inline int capos_process_handle_notify_params_set_event(struct capnp_builder *b,
+		const struct capnp_struct *s, uint32_t cap_index)
+{
+	return capnp_set_cap(b, s, CAPOS_PROCESS_HANDLE_NOTIFY_PARAMS_EVENT_PTR, cap_index);
+}
+
+static inline int capos_process_handle_notify_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_PROCESS_HANDLE_NOTIFY_RESULTS_DATA_WORDS,
+			CAPOS_PROCESS_HANDLE_NOTIFY_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_process_handle_status_params_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_PROCESS_HANDLE_STATUS_PARAMS_DATA_WORDS,
+			CAPOS_PROCESS_HANDLE_STATUS_PARAMS_PTR_COUNT, out);
+}
+
+static inline int capos_process_handle_status_results_init_root(struct capnp_builder *b,
+		struct capnp_struct *out)
+{
+	return capnp_init_root(b, CAPOS_PROCESS_HANDLE_STATUS_RESULTS_DATA_WORDS,
+			CAPOS_PROCESS_HANDLE_STATUS_RESULTS_PTR_COUNT, out);
+}
+
+static inline int capos_process_handle_status_results_get_ended(const void *buf, size_t len,
+		const struct capnp_struct *s, bool *out)
+{
+	return capnp_get_bool(buf, len, s, CAPOS_PROCESS_HANDLE_STATUS_RESULTS_ENDED_OFF,
+			CAPOS_PROCESS_HANDLE_STATUS_RESULTS_ENDED_BIT, out);
+}
+
+static inline int capos_process_handle_status_results_set_ended(struct capnp_builder *b,
+		const struct capnp_struct *s, bool v)
+{
+	return capnp_set_bool(b, s, CAPOS_PROCESS_HANDLE_STATUS_RESULTS_ENDED_OFF,
+			CAPOS_PROCESS_HANDLE_STATUS_RESULTS_ENDED_BIT, v);
+}
+
+static inline int capos_process_handle_status_results_get_reason(const void *buf, size_t len,
+		const struct capnp_struct *s, uint16_t *out)
+{
+	return capnp_get_u16(buf, len, s, CAPOS_PROCESS_HANDLE_STATUS_RESULTS_REASON_OFF, out);
+}
+
+static inline int capos_process_handle_status_results_set_reason(struct capnp_builder *b,
+		const struct capnp_struct *s, uint16_t v)
+{
+	return capnp_set_u16(b, s, CAPOS_PROCESS_HANDLE_STATUS_RESULTS_REASON_OFF, v);
+}
+
+static inline int capos_process_handle_status_results_get_status(const void *buf, size_t len,
+		const struct capnp_struct *s, int64_t *out)
+{
+	return capnp_get_i64(buf, len, s, CAPOS_PROCESS_HANDLE_STATUS_RESULTS_STATUS_OFF, out);
+}
+
+static inline int capos_process_handle_status_results_set_status(struct capnp_builder *b,
+		const struct capnp_struct *s, int64_t v)
+{
+	return capnp_set_i64(b, s, CAPOS_PROCESS_HANDLE_STATUS_RESULTS_STATUS_OFF, v);
 }
 
 static inline int capos_endpoint_new_client_params_init_root(struct capnp_builder *b,
