@@ -197,6 +197,15 @@ bench-irq: deps kernel
 bench-ring: deps kernel
 	@python3 tools/bench_ring.py
 
+# capOS's virtio-blk and virtio-net against Debian's cloud kernel, booted on the
+# same QEMU command line (tools/bench_io.py, tools/linux_guest.py, docs/bench.md).
+.PHONY: bench-blk bench-net
+bench-blk: deps kernel
+	@python3 tools/bench_io.py blk --smp $(SMP) --mem $(MEM)
+
+bench-net: deps kernel
+	@python3 tools/bench_io.py net --smp $(SMP) --mem $(MEM)
+
 fuzz: deps
 	@bash tools/fuzz.sh $${FUZZ_SECONDS:-60}
 

@@ -15,6 +15,8 @@ needs=(
 	"mformat:mtools"
 	"/usr/include/cmocka.h:libcmocka-dev"
 	"gcc:gcc"
+	# the Linux guest's benchmark programs are linked static (tools/linux_guest.py)
+	"/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev"
 	"make:make"
 	"clang:clang"
 	"clang-format:clang-format"
