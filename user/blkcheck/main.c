@@ -22,43 +22,11 @@ int main(struct capos_ring *ring);
 static const struct capos_handle blk = {0, 1}, con = {1, 1}, mem = {2, 1}, tmr = {3, 1};
 static struct blkclient B;
 
-/* Requests over sectors [first, first + n), PER_REQ each, data at
- * (sector - first) * SECTOR in the region. */
-struct span {
-	uint32_t op;
-	uint64_t first, n, at;
-	unsigned failed;
-	int32_t last_status;
-};
-
-static bool span_next(void *ctx, struct blkq_req *r)
-{
-	struct span *s = ctx;
-	if (s->at >= s->n)
-		return false;
-	if (s->op == BLKQ_OP_FLUSH) { /* one, with no blocks */
-		*r = (struct blkq_req){.op = BLKQ_OP_FLUSH};
-		s->at = s->n;
-		return true;
-	}
-	*r = (struct blkq_req){
-	    .op = s->op, .count = PER_REQ, .block = s->first + s->at, .offset = s->at * SECTOR};
-	s->at += PER_REQ;
-	return true;
-}
-
-static void span_done(void *ctx, const struct blkq_cpl *c)
-{
-	struct span *s = ctx;
-	if (c->status != BLKQ_OK)
-		s->failed++;
-	s->last_status = c->status;
-}
-
 static unsigned run(struct capos_ring *ring, uint32_t op, uint64_t first, uint64_t n)
 {
-	struct span s = {.op = op, .first = first, .n = n};
-	int64_t got = blkc_pump(&B, tmr, DEPTH, span_next, span_done, &s, 0, QUIET_NS);
+	struct blkc_span s = {
+	    .op = op, .first = first, .n = n, .per_req = PER_REQ, .block_size = SECTOR};
+	int64_t got = blkc_pump(&B, tmr, DEPTH, blkc_span_next, blkc_span_done, &s, 0, QUIET_NS);
 	if (got < 0)
 		console_printf(ring, con, "blkcheck: the driver stopped answering (%lld)\n",
 			       (long long)got);
@@ -116,8 +84,12 @@ int main(struct capos_ring *ring)
 		for (unsigned j = 0; j < SECTOR; j++)
 			wbad += data[s * SECTOR + j] != guest_byte(GUEST_FIRST + s, j);
 	/* Errors are reported per request: one past the end of the disk. */
-	struct span past = {.op = BLKQ_OP_READ, .first = B.info.capacity, .n = 1};
-	blkc_pump(&B, tmr, 1, span_next, span_done, &past, 0, QUIET_NS);
+	struct blkc_span past = {.op = BLKQ_OP_READ,
+				 .first = B.info.capacity,
+				 .n = 1,
+				 .per_req = 1,
+				 .block_size = SECTOR};
+	blkc_pump(&B, tmr, 1, blkc_span_next, blkc_span_done, &past, 0, QUIET_NS);
 	console_printf(ring, con,
 		       "blkcheck: wrote, flushed and read back %u sectors at %u: %s; a read past "
 		       "the end: status %d\n",

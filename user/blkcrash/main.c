@@ -25,46 +25,34 @@ int main(struct capos_ring *ring);
 static const struct capos_handle blk = {0, 1}, con = {1, 1}, mem = {2, 1}, tmr = {3, 1};
 static struct blkclient B;
 
-struct span {
-	uint32_t op;
-	uint64_t first, n, at;
-	unsigned failed, done, crash_after; /* the crash request after this many (0: none) */
+/* A span with the crash request among its requests: after crash_after. */
+struct crashing {
+	struct blkc_span s;
+	unsigned crash_after; /* 0: none */
 	bool crashed;
 };
 
-static bool span_next(void *ctx, struct blkq_req *r)
+static bool crashing_next(void *ctx, struct blkq_req *r)
 {
-	struct span *s = ctx;
-	if (s->crash_after != 0 && !s->crashed && s->at / PER_REQ == s->crash_after) {
-		s->crashed = true;
+	struct crashing *c = ctx;
+	if (c->crash_after != 0 && !c->crashed && c->s.at / PER_REQ == c->crash_after) {
+		c->crashed = true;
 		*r = (struct blkq_req){.op = BLKQ_OP_FLUSH};
 		B.next_id = BLK_CRASH_ID; /* blkc_pump numbers it with this id */
 		return true;
 	}
-	if (s->at >= s->n)
-		return false;
-	if (s->op == BLKQ_OP_FLUSH) {
-		*r = (struct blkq_req){.op = BLKQ_OP_FLUSH};
-		s->at = s->n;
-		return true;
-	}
-	*r = (struct blkq_req){
-	    .op = s->op, .count = PER_REQ, .block = s->first + s->at, .offset = s->at * SECTOR};
-	s->at += PER_REQ;
-	return true;
+	return blkc_span_next(&c->s, r);
 }
 
-static void span_done(void *ctx, const struct blkq_cpl *c)
+static int64_t run(uint32_t op, uint64_t first, uint64_t n, struct crashing *c)
 {
-	struct span *s = ctx;
-	s->done++;
-	if (c->status != BLKQ_OK)
-		s->failed++;
-}
-
-static int64_t run(struct span *s)
-{
-	return blkc_pump(&B, tmr, DEPTH, span_next, span_done, s, 0, QUIET_NS);
+	struct crashing plain = {0};
+	if (c == 0)
+		c = &plain;
+	c->s = (struct blkc_span){
+	    .op = op, .first = first, .n = n, .per_req = PER_REQ, .block_size = SECTOR};
+	int64_t got = blkc_pump(&B, tmr, DEPTH, crashing_next, blkc_span_done, c, 0, QUIET_NS);
+	return got < 0 ? got : (int64_t)c->s.failed;
 }
 
 static uint8_t guest_byte(uint64_t s, unsigned j)
@@ -84,9 +72,8 @@ int main(struct capos_ring *ring)
 	for (uint64_t s = 0; s < GUEST_COUNT; s++)
 		for (unsigned j = 0; j < SECTOR; j++)
 			B.data[s * SECTOR + j] = guest_byte(GUEST_FIRST + s, j);
-	struct span w = {.op = BLKQ_OP_WRITE, .first = GUEST_FIRST, .n = GUEST_COUNT};
-	struct span f = {.op = BLKQ_OP_FLUSH, .n = 1};
-	if (run(&w) < 0 || w.failed || run(&f) < 0 || f.failed)
+	if (run(BLKQ_OP_WRITE, GUEST_FIRST, GUEST_COUNT, 0) != 0 ||
+	    run(BLKQ_OP_FLUSH, 0, 1, 0) != 0)
 		return 2;
 	console_printf(ring, con,
 		       "blkcrash: %u sectors written and flushed; now writes in "
@@ -95,14 +82,13 @@ int main(struct capos_ring *ring)
 	for (uint64_t s = 0; s < CUT_COUNT; s++)
 		for (unsigned j = 0; j < SECTOR; j++)
 			B.data[s * SECTOR + j] = host_byte(CUT_FIRST + s, j);
-	struct span cut = {
-	    .op = BLKQ_OP_WRITE, .first = CUT_FIRST, .n = CUT_COUNT, .crash_after = 6};
-	int64_t got = run(&cut);
-	unsigned sent = (unsigned)(cut.at / PER_REQ) + 1; /* and the crash request */
+	struct crashing cut = {.crash_after = 6};
+	int64_t got = run(BLKQ_OP_WRITE, CUT_FIRST, CUT_COUNT, &cut);
+	unsigned sent = (unsigned)(cut.s.at / PER_REQ) + 1; /* and the crash request */
 	console_printf(ring, con,
 		       "blkcrash: the driver stopped answering (%lld): %u of %u requests sent had "
 		       "completed, the other %u failed with it\n",
-		       (long long)got, cut.done, sent, sent - cut.done);
+		       (long long)got, cut.s.done, sent, sent - cut.s.done);
 	/* The new instance, on the same Endpoint (init restarted it). */
 	int err = 1;
 	for (int tries = 0; tries < 50 && err != 0; tries++) {
@@ -116,8 +102,7 @@ int main(struct capos_ring *ring)
 	}
 	for (uint64_t i = 0; i < GUEST_COUNT * SECTOR; i++)
 		B.data[i] = 0;
-	struct span r = {.op = BLKQ_OP_READ, .first = GUEST_FIRST, .n = GUEST_COUNT};
-	unsigned bad = run(&r) < 0 || r.failed ? 1 : 0;
+	unsigned bad = run(BLKQ_OP_READ, GUEST_FIRST, GUEST_COUNT, 0) != 0;
 	for (uint64_t s = 0; s < GUEST_COUNT; s++)
 		for (unsigned j = 0; j < SECTOR; j++)
 			bad += B.data[s * SECTOR + j] != guest_byte(GUEST_FIRST + s, j);
@@ -126,9 +111,7 @@ int main(struct capos_ring *ring)
 	for (uint64_t s = 0; s < CUT_COUNT; s++)
 		for (unsigned j = 0; j < SECTOR; j++)
 			B.data[s * SECTOR + j] = host_byte(CUT_FIRST + s, j);
-	struct span again = {.op = BLKQ_OP_WRITE, .first = CUT_FIRST, .n = CUT_COUNT};
-	struct span f2 = {.op = BLKQ_OP_FLUSH, .n = 1};
-	bad += run(&again) < 0 || again.failed || run(&f2) < 0 || f2.failed;
+	bad += run(BLKQ_OP_WRITE, CUT_FIRST, CUT_COUNT, 0) != 0 || run(BLKQ_OP_FLUSH, 0, 1, 0) != 0;
 	console_printf(ring, con,
 		       "blkcrash: reconnected to the new driver instance; the flushed sectors "
 		       "read back %s\n",

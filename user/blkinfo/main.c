@@ -12,17 +12,6 @@ int main(struct capos_ring *ring);
 
 static const struct capos_handle blk = {0, 1}, con = {1, 1}, mem = {2, 1}, tmr = {3, 1};
 static struct blkclient B;
-static uint64_t at;
-
-static bool next(void *ctx, struct blkq_req *r)
-{
-	(void)ctx;
-	if (at >= SECTORS)
-		return false;
-	*r = (struct blkq_req){.op = BLKQ_OP_READ, .count = 8, .block = at, .offset = at * 512};
-	at += 8;
-	return true;
-}
 
 int main(struct capos_ring *ring)
 {
@@ -30,7 +19,9 @@ int main(struct capos_ring *ring)
 		console_printf(ring, con, "blkinfo: no block device\n");
 		return 1;
 	}
-	if (blkc_pump(&B, tmr, 8, next, 0, 0, 0, 2000000000ull) < 0)
+	struct blkc_span s = {.op = BLKQ_OP_READ, .n = SECTORS, .per_req = 8, .block_size = 512};
+	if (blkc_pump(&B, tmr, 8, blkc_span_next, blkc_span_done, &s, 0, 2000000000ull) < 0 ||
+	    s.failed != 0)
 		return 2;
 	uint32_t sum = 0;
 	for (uint64_t i = 0; i < SECTORS * 512; i++)

@@ -95,3 +95,29 @@ void blkc_close(struct blkclient *c)
 	for (int i = 0; i < 100 && blkq_reap(&c->q, &cpl) == 0; i++)
 		event_wait_for(c->r, c->cli_ev, 100000000ull, &k);
 }
+
+bool blkc_span_next(void *ctx, struct blkq_req *r)
+{
+	struct blkc_span *s = ctx;
+	if (s->at >= s->n)
+		return false;
+	if (s->op == BLKQ_OP_FLUSH) { /* one, with no blocks */
+		*r = (struct blkq_req){.op = BLKQ_OP_FLUSH};
+		s->at = s->n;
+		return true;
+	}
+	uint32_t k = s->n - s->at < s->per_req ? (uint32_t)(s->n - s->at) : s->per_req;
+	*r = (struct blkq_req){
+	    .op = s->op, .count = k, .block = s->first + s->at, .offset = s->at * s->block_size};
+	s->at += k;
+	return true;
+}
+
+void blkc_span_done(void *ctx, const struct blkq_cpl *c)
+{
+	struct blkc_span *s = ctx;
+	s->done++;
+	if (c->status != BLKQ_OK)
+		s->failed++;
+	s->last_status = c->status;
+}

@@ -39,6 +39,19 @@ int64_t blkc_pump(struct blkclient *c, struct capos_handle timer, unsigned infli
 		  blkc_next_fn next, blkc_done_fn done, void *ctx, uint64_t until_ns,
 		  uint64_t timeout_ns);
 
+/* A run of requests over blocks [first, first + n), per_req blocks each, data
+ * at (block - first) * block size in the region; a FLUSH span is one request.
+ * For blkc_pump: blkc_span_next and blkc_span_done with the span as ctx. */
+struct blkc_span {
+	uint32_t op;
+	uint64_t first, n, at;
+	uint32_t per_req, block_size;
+	unsigned done, failed;
+	int32_t last_status;
+};
+bool blkc_span_next(void *ctx, struct blkq_req *r);
+void blkc_span_done(void *ctx, const struct blkq_cpl *c);
+
 /* blkc_close: the closing flush (the driver ends). */
 void blkc_close(struct blkclient *c);
 

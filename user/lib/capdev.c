@@ -8,24 +8,9 @@
  * one (a null root pointer reads as the default struct). */
 static const uint64_t none[1];
 
-/* A call returning one capability beside the reply. */
-static int32_t call_cap(struct capos_ring *r, struct capos_handle t, uint16_t method,
-			const void *params, uint32_t len, struct capos_handle *out)
-{
-	uint64_t res[4];
-	struct capos_cqe cqe;
-	int32_t st =
-	    capos_call_caps(r, t, method, params, len, res, sizeof(res), 0, 0, false, &cqe);
-	if (st == CAPOS_OK && cqe.xfer_count != 1)
-		return CAPOS_E_BAD_RESULT;
-	if (st == CAPOS_OK)
-		*out = capos_handle_of(cqe.aux);
-	return st;
-}
-
 int32_t devslot_claim(struct capos_ring *r, struct capos_handle slot, struct capos_handle *dev)
 {
-	return call_cap(r, slot, CAPOS_DEVICE_SLOT_CLAIM, none, sizeof(none), dev);
+	return capos_call_cap(r, slot, CAPOS_DEVICE_SLOT_CLAIM, none, sizeof(none), dev);
 }
 
 int32_t devslot_revoke(struct capos_ring *r, struct capos_handle slot)
@@ -116,7 +101,7 @@ int32_t dev_mmio(struct capos_ring *r, struct capos_handle dev, uint8_t bar, uin
 	    capos_device_mmio_params_set_offset(&b, &root, off) != CAPNP_OK ||
 	    capos_device_mmio_params_set_length(&b, &root, len) != CAPNP_OK)
 		return CAPOS_E_MALFORMED;
-	int32_t st = call_cap(r, dev, CAPOS_DEVICE_MMIO, p, b.used, win);
+	int32_t st = capos_call_cap(r, dev, CAPOS_DEVICE_MMIO, p, b.used, win);
 	if (st == CAPOS_OK && addr != 0) {
 		st = mmio_info(r, *win, &a, &l);
 		*addr = (volatile uint8_t *)(uintptr_t)a;
@@ -135,7 +120,7 @@ int32_t dev_interrupt(struct capos_ring *r, struct capos_handle dev, uint16_t in
 	    capos_device_interrupt_params_set_index(&b, &root, index) != CAPNP_OK ||
 	    capos_device_interrupt_params_set_kind(&b, &root, kind) != CAPNP_OK)
 		return CAPOS_E_MALFORMED;
-	return call_cap(r, dev, CAPOS_DEVICE_INTERRUPT, p, b.used, irq);
+	return capos_call_cap(r, dev, CAPOS_DEVICE_INTERRUPT, p, b.used, irq);
 }
 
 int32_t dev_dma_pool(struct capos_ring *r, struct capos_handle dev, uint64_t bytes,
@@ -148,7 +133,7 @@ int32_t dev_dma_pool(struct capos_ring *r, struct capos_handle dev, uint64_t byt
 	    capos_device_dma_pool_params_init_root(&b, &root) != CAPNP_OK ||
 	    capos_device_dma_pool_params_set_bytes(&b, &root, bytes) != CAPNP_OK)
 		return CAPOS_E_MALFORMED;
-	return call_cap(r, dev, CAPOS_DEVICE_DMA_POOL, p, b.used, pool);
+	return capos_call_cap(r, dev, CAPOS_DEVICE_DMA_POOL, p, b.used, pool);
 }
 
 int32_t dev_set_bus_master(struct capos_ring *r, struct capos_handle dev, bool on)

@@ -53,6 +53,20 @@ int32_t capos_call_caps(struct capos_ring *r, struct capos_handle target, uint16
 	return capos_submit(r, &e, out);
 }
 
+int32_t capos_call_cap(struct capos_ring *r, struct capos_handle target, uint16_t method,
+		       const void *params, uint32_t params_len, struct capos_handle *out)
+{
+	uint64_t res[4];
+	struct capos_cqe cqe;
+	int32_t st = capos_call_caps(r, target, method, params, params_len, res, sizeof(res), 0, 0,
+				     false, &cqe);
+	if (st == CAPOS_OK && cqe.xfer_count != 1)
+		return CAPOS_E_BAD_RESULT;
+	if (st == CAPOS_OK)
+		*out = capos_handle_of(cqe.aux);
+	return st;
+}
+
 int32_t capos_recv(struct capos_ring *r, struct capos_handle ep, void *buf, uint32_t len,
 		   struct capos_handle *caps, uint32_t room, struct capos_cqe *out)
 {
@@ -292,13 +306,13 @@ int32_t process_notify(struct capos_ring *r, struct capos_handle h, struct capos
 			       &c);
 }
 
-int32_t process_status(struct capos_ring *r, struct capos_handle h, bool *ended,
-		       uint16_t *reason, int64_t *status)
+int32_t process_status(struct capos_ring *r, struct capos_handle h, bool *ended, uint16_t *reason,
+		       int64_t *status)
 {
 	uint64_t msg[1] = {0}, res[4];
 	struct capnp_struct root;
-	int32_t st = capos_call(r, h, CAPOS_PROCESS_HANDLE_STATUS, msg, sizeof(msg), res,
-				sizeof(res));
+	int32_t st =
+	    capos_call(r, h, CAPOS_PROCESS_HANDLE_STATUS, msg, sizeof(msg), res, sizeof(res));
 	if (st == CAPOS_OK &&
 	    (capnp_get_root(res, sizeof(res), &root) != CAPNP_OK ||
 	     capos_process_handle_status_results_get_ended(res, sizeof(res), &root, ended) !=

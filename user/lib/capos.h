@@ -29,6 +29,11 @@ int32_t capos_call_caps(struct capos_ring *r, struct capos_handle target, uint16
 			const struct capos_handle *caps, uint32_t ncaps, bool move,
 			struct capos_cqe *out);
 
+/* capos_call_cap: a CALL whose reply carries one capability: its handle goes
+ * to *out (CAPOS_E_BAD_RESULT when the reply carries none). */
+int32_t capos_call_cap(struct capos_ring *r, struct capos_handle target, uint16_t method,
+		       const void *params, uint32_t params_len, struct capos_handle *out);
+
 /* capos_recv: RECV on an Endpoint: the message goes to buf, the capabilities
  * beside it (at most room) to caps[0..out->xfer_count); out->aux is the token
  * capos_return answers, out->method the caller's method. */
@@ -74,8 +79,8 @@ int32_t process_wait(struct capos_ring *r, struct capos_handle h, uint16_t *reas
 /* process_notify: ProcessHandle.notify(ev): ev is signalled when h ends.
  * process_status: whether h has ended, and how (never blocks). */
 int32_t process_notify(struct capos_ring *r, struct capos_handle h, struct capos_handle ev);
-int32_t process_status(struct capos_ring *r, struct capos_handle h, bool *ended,
-		       uint16_t *reason, int64_t *status);
+int32_t process_status(struct capos_ring *r, struct capos_handle h, bool *ended, uint16_t *reason,
+		       int64_t *status);
 /* process_kill: ProcessHandle.kill. */
 int32_t process_kill(struct capos_ring *r, struct capos_handle h);
 

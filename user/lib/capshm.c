@@ -6,20 +6,6 @@
 
 static const uint64_t none[1];
 
-static int32_t call_cap(struct capos_ring *r, struct capos_handle t, uint16_t method,
-			const void *params, uint32_t len, struct capos_handle *out)
-{
-	uint64_t res[4];
-	struct capos_cqe cqe;
-	int32_t st =
-	    capos_call_caps(r, t, method, params, len, res, sizeof(res), 0, 0, false, &cqe);
-	if (st == CAPOS_OK && cqe.xfer_count != 1)
-		return CAPOS_E_BAD_RESULT;
-	if (st == CAPOS_OK)
-		*out = capos_handle_of(cqe.aux);
-	return st;
-}
-
 int32_t mem_create_shared(struct capos_ring *r, struct capos_handle mem, uint64_t bytes,
 			  struct capos_handle *shm)
 {
@@ -30,12 +16,12 @@ int32_t mem_create_shared(struct capos_ring *r, struct capos_handle mem, uint64_
 	    capos_memory_create_shared_params_init_root(&b, &root) != CAPNP_OK ||
 	    capos_memory_create_shared_params_set_bytes(&b, &root, bytes) != CAPNP_OK)
 		return CAPOS_E_MALFORMED;
-	return call_cap(r, mem, CAPOS_MEMORY_CREATE_SHARED, p, b.used, shm);
+	return capos_call_cap(r, mem, CAPOS_MEMORY_CREATE_SHARED, p, b.used, shm);
 }
 
 int32_t mem_create_event(struct capos_ring *r, struct capos_handle mem, struct capos_handle *ev)
 {
-	return call_cap(r, mem, CAPOS_MEMORY_CREATE_EVENT, none, sizeof(none), ev);
+	return capos_call_cap(r, mem, CAPOS_MEMORY_CREATE_EVENT, none, sizeof(none), ev);
 }
 
 int32_t shm_map(struct capos_ring *r, struct capos_handle shm, struct capos_handle *mapping,
@@ -43,7 +29,7 @@ int32_t shm_map(struct capos_ring *r, struct capos_handle shm, struct capos_hand
 {
 	uint64_t res[4], a = 0;
 	struct capnp_struct root;
-	int32_t st = call_cap(r, shm, CAPOS_SHARED_MEMORY_MAP, none, sizeof(none), mapping);
+	int32_t st = capos_call_cap(r, shm, CAPOS_SHARED_MEMORY_MAP, none, sizeof(none), mapping);
 	if (st != CAPOS_OK)
 		return st;
 	st = capos_call(r, *mapping, CAPOS_SHARED_MAPPING_INFO, none, sizeof(none), res,
