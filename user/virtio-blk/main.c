@@ -40,7 +40,8 @@ struct slot {
 };
 static struct slot slots[SLOTS];
 static int16_t slot_of_head[QSIZE];
-static uint64_t served, errors;
+static uint64_t served, errors, kicks, wakeups;
+static struct capos_handle irq;
 static bool closed; /* the client's close flush completed */
 
 static int say(const char *why)
@@ -88,7 +89,6 @@ static bool setup(void)
 	info.block_size = bs;
 	info.capacity = cap / sectors_per_block;
 	info.read_only = (V.features >> VIRTIO_BLK_F_RO) & 1;
-	struct capos_handle irq;
 	int32_t st;
 	if ((st = mem_create_event(R, mem, &drv_ev)) != CAPOS_OK ||
 	    (st = dev_interrupt(R, dev, MSIX_Q, CAPOS_INTERRUPT_KIND_MSIX, &irq)) != CAPOS_OK ||
@@ -220,7 +220,7 @@ static void take_requests(void)
 		any = true;
 	}
 	if (any && virtq_kick_needed(&Q, old))
-		*notify = 0; /* the queue index (§4.1.5.2) */
+		*notify = 0, kicks++; /* the queue index (§4.1.5.2) */
 }
 
 /* Completes what the device finished. */
@@ -295,9 +295,18 @@ int main(struct capos_ring *ring)
 			break;
 		if (event_wait(ring, drv_ev, &n) != CAPOS_OK)
 			return say("wait failed");
+		wakeups++;
 	}
-	console_printf(ring, con, "virtio-blk: served %llu requests (%llu failed); resetting\n",
-		       (unsigned long long)served, (unsigned long long)errors);
+	/* What each request cost in device notifications, interrupts and the
+	 * driver's own wake-ups (docs/bench.md explains the benchmarks by them). */
+	uint64_t irqs = 0;
+	irq_total(ring, irq, &irqs);
+	console_printf(ring, con,
+		       "virtio-blk: served %llu requests (%llu failed); %llu notifications, %llu "
+		       "interrupts, %llu wake-ups; resetting\n",
+		       (unsigned long long)served, (unsigned long long)errors,
+		       (unsigned long long)kicks, (unsigned long long)irqs,
+		       (unsigned long long)wakeups);
 	vdev_reset(&V);
 	return 0;
 }
