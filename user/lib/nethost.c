@@ -27,14 +27,26 @@ void nethost_ip_str(char *b, uint32_t ip)
 int nethost_connect(struct nethost *h, struct capos_ring *r, struct capos_handle nic,
 		    struct capos_handle mem, struct capos_handle timer)
 {
+	h->r = r;
+	h->nic = nic;
+	h->timer = timer;
+	int err = nethost_reconnect(h, mem);
+	if (err == 0) {
+		net_if_init(&h->nif, h->info.mac);
+		net_out_clear(&h->out);
+	}
+	return err;
+}
+
+int nethost_reconnect(struct nethost *h, struct capos_handle mem)
+{
+	struct capos_ring *r = h->r;
+	struct capos_handle nic = h->nic;
 	struct capos_handle shm, map, caps[2];
 	struct pktq_layout lay;
 	struct capos_cqe c;
 	volatile uint8_t *base;
 	uint64_t bytes, none = 0, ok = 0;
-	h->r = r;
-	h->nic = nic;
-	h->timer = timer;
 	if (capos_call(r, nic, NIC_INFO, &none, sizeof(none), &h->info, sizeof(h->info)) !=
 	    CAPOS_OK)
 		return 1;
@@ -58,8 +70,6 @@ int nethost_connect(struct nethost *h, struct capos_ring *r, struct capos_handle
 	for (uint32_t s = NETHOST_TXSLOTS; s < NETHOST_SLOTS; s++)
 		pktq_rx_give(&h->q, s);
 	event_signal(r, h->drv_ev);
-	net_if_init(&h->nif, h->info.mac);
-	net_out_clear(&h->out);
 	return 0;
 }
 
@@ -134,7 +144,7 @@ uint64_t nethost_ping(struct nethost *h, uint32_t dst, uint16_t seq, size_t len,
 	return 0;
 }
 
-void nethost_close(struct nethost *h)
+void nethost_close_frame(struct nethost *h, uint8_t b)
 {
 	uint32_t slot;
 	while (pktq_tx_reap(&h->q, &slot) == 1)
@@ -148,6 +158,12 @@ void nethost_close(struct nethost *h)
 	memcpy(f + 6, h->info.mac, 6);
 	f[12] = (uint8_t)(NIC_CLOSE_TYPE >> 8);
 	f[13] = (uint8_t)NIC_CLOSE_TYPE;
+	f[14] = b;
 	pktq_tx_put(&h->q, slot, 60);
 	event_signal(h->r, h->drv_ev);
+}
+
+void nethost_close(struct nethost *h)
+{
+	nethost_close_frame(h, 0);
 }

@@ -26,9 +26,14 @@ struct nethost {
 };
 
 /* nethost_connect: NIC_INFO, the region, NIC_CONNECT, receive slots given,
- * lib/net initialised with the NIC's MAC. 0 or a small error number. */
+ * lib/net initialised with the NIC's MAC. 0 or a small error number.
+ * nethost_reconnect: the same to a new driver instance on the same Endpoint,
+ * keeping lib/net's state (address, lease, ARP cache). */
 int nethost_connect(struct nethost *h, struct capos_ring *r, struct capos_handle nic,
 		    struct capos_handle mem, struct capos_handle timer);
+int nethost_reconnect(struct nethost *h, struct capos_handle mem);
+/* nethost_close_frame: the close frame, with payload byte `b` (0: a plain close). */
+void nethost_close_frame(struct nethost *h, uint8_t b);
 uint64_t nethost_now_ms(struct nethost *h);
 /* nethost_flush: sends what lib/net put in h->out (frames beyond free slots
  * are dropped and counted by the caller's lib/net counters). */

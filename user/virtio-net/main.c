@@ -160,6 +160,10 @@ static bool transmit(void)
 		if (pktq_tx_take(&pq, &slot, &len) != 1)
 			break;
 		const uint8_t *f = pktq_slot(&pq, slot);
+		if (is_close(f, len) && len > 14 && f[14] == NIC_CRASH_BYTE) {
+			console_printf(R, con, "virtio-net: crashing on request\n");
+			*(volatile uint32_t *)0 = 1; /* the fault the test asks for */
+		}
 		if (len > FRAME_MAX || is_close(f, len)) {
 			closed = closed || is_close(f, len);
 			pktq_tx_done(&pq, slot);

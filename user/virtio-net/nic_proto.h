@@ -27,4 +27,9 @@ struct nic_info {
 
 #define NIC_CLOSE_TYPE 0x88b5u
 
+/* Fault injection for the restart test (tests/qemu/virtio.smoke): a close
+ * frame whose first payload byte is NIC_CRASH_BYTE makes the driver fault on
+ * the spot instead. */
+#define NIC_CRASH_BYTE 'C'
+
 #endif
