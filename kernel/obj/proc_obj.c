@@ -175,8 +175,8 @@ static bool handle_ended(void *arg)
 static enum capos_status handle_notify(struct proc_handle *h, struct kcall *c)
 {
 	struct cap_ref ref;
-	if (cap_lookup(&c->caller->caps, c->xfer[0], &ref) != CAP_OK ||
-	    ref.type != KOBJ_SLOT_TAG || ref.iface != CAPOS_IFACE_EVENT || !kobj_is_event(ref.obj))
+	if (cap_lookup(&c->caller->caps, c->xfer[0], &ref) != CAP_OK || ref.type != KOBJ_SLOT_TAG ||
+	    ref.iface != CAPOS_IFACE_EVENT || !kobj_is_event(ref.obj))
 		return CAPOS_E_BAD_PARAMS;
 	struct kobj *ev = ref.obj, *none = NULL;
 	kobj_get(ev);
@@ -201,9 +201,9 @@ static enum capos_status handle_decode(struct kobj *o, const struct kcall *c)
 	if (c->method != CAPOS_PROCESS_HANDLE_NOTIFY)
 		return c->nxfer == 0 ? CAPOS_OK : CAPOS_E_INVOKE;
 	return c->nxfer == 1 && capnp_get_root(c->params, c->params_len, &r) == CAPNP_OK &&
-			   capos_process_handle_notify_params_get_event(c->params, c->params_len,
-									&r, &idx) == CAPNP_OK &&
-			   idx == 0
+		       capos_process_handle_notify_params_get_event(c->params, c->params_len, &r,
+								    &idx) == CAPNP_OK &&
+		       idx == 0
 		   ? CAPOS_OK
 		   : CAPOS_E_BAD_PARAMS;
 }
@@ -230,8 +230,8 @@ static enum capos_status handle_invoke(struct kobj *o, struct kcall *c)
 		    capos_process_handle_status_results_set_ended(&b, &root, ended) != CAPNP_OK ||
 		    capos_process_handle_status_results_set_reason(
 			&b, &root, ended ? (uint16_t)h->reason : 0) != CAPNP_OK ||
-		    capos_process_handle_status_results_set_status(&b, &root,
-								   ended ? h->status : 0) != CAPNP_OK)
+		    capos_process_handle_status_results_set_status(
+			&b, &root, ended ? h->status : 0) != CAPNP_OK)
 			return CAPOS_E_BAD_RESULT;
 		c->result_len = b.used;
 		return CAPOS_OK;
