@@ -10,6 +10,7 @@
 #include "lib/capos.h"
 #include "lib/fmt.h"
 #include "lib/capshm.h"
+#include "lib/drvsetup.h"
 #include "lib/str.h"
 #include "lib/vdev.h"
 
@@ -101,41 +102,27 @@ static bool setup(void)
 	return true;
 }
 
+static bool attach(void *ctx, volatile uint8_t *base, uint64_t bytes)
+{
+	(void)ctx;
+	return blkq_attach((void *)base, bytes, &bq) == BLKQ_OK && bq.block_size == info.block_size;
+}
+
 /* Serves calls until a client connects. */
 static bool accept_client(void)
 {
-	uint64_t buf[4];
-	struct capos_handle got[2];
-	struct capos_cqe c;
-	for (;;) {
-		if (capos_recv(R, ep, buf, sizeof(buf), got, 2, &c) != CAPOS_OK)
-			return false;
-		if (c.method == BLK_INFO) {
-			capos_return(R, c.aux, &info, sizeof(info), 0, false);
-			continue;
-		}
-		uint64_t bytes = 0;
-		if (c.method != BLK_CONNECT || c.xfer_count != 2 ||
-		    shm_map(R, got[0], &shm_mapping, (volatile uint8_t **)&bq.base, &bytes) !=
-			CAPOS_OK ||
-		    blkq_attach((void *)bq.base, bytes, &bq) != BLKQ_OK ||
-		    bq.block_size != info.block_size) {
-			uint64_t no = 0;
-			capos_return(R, c.aux, &no, sizeof(no), 0, false);
-			for (uint32_t i = 0; i < c.xfer_count && i < 2; i++)
-				capos_release(R, got[i]);
-			continue;
-		}
-		shm = got[0];
-		cli_ev = got[1];
-		uint64_t yes = 1;
-		capos_return(R, c.aux, &yes, sizeof(yes), &drv_ev, false);
-		console_printf(R, con,
-			       "virtio-blk: a client connected: %u-deep queues, %llu bytes "
-			       "of data\n",
-			       bq.depth, (unsigned long long)bq.data_len);
-		return true;
-	}
+	struct drvsetup s = {.info_method = BLK_INFO,
+			     .connect_method = BLK_CONNECT,
+			     .info = &info,
+			     .info_len = sizeof(info),
+			     .drv_ev = drv_ev,
+			     .attach = attach};
+	if (!drvsetup_accept(R, ep, &s, &shm, &shm_mapping, &cli_ev))
+		return false;
+	console_printf(R, con,
+		       "virtio-blk: a client connected: %u-deep queues, %llu bytes of data\n",
+		       bq.depth, (unsigned long long)bq.data_len);
+	return true;
 }
 
 static bool completed; /* since the client's Event was last signalled */

@@ -8,6 +8,7 @@
 #include "capos/gen/capos_schema.h"
 #include "lib/capos.h"
 #include "lib/capshm.h"
+#include "lib/drvsetup.h"
 #include "lib/fmt.h"
 #include "lib/pktq/pktq.h"
 #include "lib/str.h"
@@ -111,34 +112,23 @@ static bool setup(void)
 	return true;
 }
 
+static bool attach(void *ctx, volatile uint8_t *base, uint64_t bytes)
+{
+	(void)ctx;
+	return pktq_attach((void *)base, bytes, true, &pq) == PKTQ_OK;
+}
+
+/* Serves calls until a client connects. */
 static bool accept_client(void)
 {
-	uint64_t buf[4];
-	struct capos_handle got[2];
-	struct capos_cqe c;
-	for (;;) {
-		if (capos_recv(R, ep, buf, sizeof(buf), got, 2, &c) != CAPOS_OK)
-			return false;
-		if (c.method == NIC_INFO) {
-			capos_return(R, c.aux, &info, sizeof(info), 0, false);
-			continue;
-		}
-		uint64_t bytes = 0;
-		volatile uint8_t *base = 0;
-		if (c.method != NIC_CONNECT || c.xfer_count != 2 ||
-		    shm_map(R, got[0], &mapping, &base, &bytes) != CAPOS_OK ||
-		    pktq_attach((void *)base, bytes, true, &pq) != PKTQ_OK) {
-			uint64_t no = 0;
-			capos_return(R, c.aux, &no, sizeof(no), 0, false);
-			for (uint32_t i = 0; i < c.xfer_count && i < 2; i++)
-				capos_release(R, got[i]);
-			continue;
-		}
-		cli_ev = got[1];
-		uint64_t yes = 1;
-		capos_return(R, c.aux, &yes, sizeof(yes), &drv_ev, false);
-		return true;
-	}
+	struct capos_handle shm;
+	struct drvsetup s = {.info_method = NIC_INFO,
+			     .connect_method = NIC_CONNECT,
+			     .info = &info,
+			     .info_len = sizeof(info),
+			     .drv_ev = drv_ev,
+			     .attach = attach};
+	return drvsetup_accept(R, ep, &s, &shm, &mapping, &cli_ev);
 }
 
 static bool is_close(const uint8_t *f, uint32_t len)
