@@ -18,61 +18,9 @@
 
 #include "lib/net/csum.h"
 #include "lib/net/net.h"
-
-static const uint8_t MAC[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};    /* QEMU's default */
-static const uint8_t GW_MAC[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02}; /* slirp's gateway */
-static const uint8_t PEER_MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x07};
-static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-#define US   NET_IP4(10, 0, 2, 15)
-#define GW   NET_IP4(10, 0, 2, 2)
-#define PEER NET_IP4(10, 0, 2, 7)
-#define MASK NET_IP4(255, 255, 255, 0)
+#include "net_ref.h"
 
 /* --- reference helpers, independent of the library --- */
-
-static uint16_t ref_csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	for (size_t i = 0; i < n; i++)
-		s += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static uint16_t ref_udp_csum(uint32_t src, uint32_t dst, const uint8_t *udp, size_t n)
-{
-	uint8_t b[12 + 2048];
-	put32(b, src);
-	put32(b + 4, dst);
-	b[8] = 0;
-	b[9] = 17;
-	put16(b + 10, (uint16_t)n);
-	memcpy(b + 12, udp, n);
-	return ref_csum(b, 12 + n);
-}
 
 /* An Ethernet frame carrying IPv4 with ihl words of header (options are NOPs). */
 static size_t mk_ip(uint8_t *f, const uint8_t *edst, const uint8_t *esrc, uint32_t src,

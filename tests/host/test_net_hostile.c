@@ -17,15 +17,9 @@
 #include <cmocka.h>
 
 #include "lib/net/net.h"
+#include "net_ref.h"
 
-static const uint8_t MAC[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
-static const uint8_t PEER_MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x07};
-static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t ZERO6[6] = {0};
-#define US   NET_IP4(10, 0, 2, 15)
-#define GW   NET_IP4(10, 0, 2, 2)
-#define PEER NET_IP4(10, 0, 2, 7)
-#define MASK NET_IP4(255, 255, 255, 0)
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 static uint32_t next(void)
@@ -34,33 +28,6 @@ static uint32_t next(void)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return (uint32_t)(rng >> 16);
-}
-
-static uint16_t ref_csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	for (size_t i = 0; i < n; i++)
-		s += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 /* An Ethernet frame carrying IPv4 with ihl words of header (options are NOPs). */
