@@ -287,15 +287,30 @@ static void cmd_devices(void)
 		const struct pci_fn *f = d->fn;
 		uint8_t devfn = (uint8_t)(f->dev << 3 | f->fn);
 		bool iommu = vtd_covers(f->seg, f->bus, devfn);
+		/* The prompt runs while drivers do: a consistent copy of what is
+		 * printed (not the whole record, with its 64 slots). */
+		struct {
+			struct dev_id id;
+			uint8_t state;
+			uint64_t epoch;
+			uint32_t count[DEV_KINDS];
+			struct dev_budget budget;
+		} r;
+		uint64_t fl = devmgr_lock_take();
+		r.id = d->rec.id;
+		r.state = d->rec.state;
+		r.epoch = d->rec.epoch;
+		memcpy(r.count, d->rec.count, sizeof(r.count));
+		r.budget = d->rec.budget;
+		devmgr_lock_drop(fl);
 		kprintf("device %04x:%02x:%02x.%u %04x:%04x class=%06x state=%s epoch=%llu "
 			"handles=mmio:%u,irq:%u,pool:%u,buffer:%u pool-bytes=%llu/%llu "
 			"isolation=%s reset=%s\n",
-			f->seg, f->bus, f->dev, f->fn, f->vendor, f->device, d->rec.id.class,
-			dev_state_name(d->rec.state), (unsigned long long)d->rec.epoch,
-			d->rec.count[DEV_H_MMIO], d->rec.count[DEV_H_IRQ], d->rec.count[DEV_H_POOL],
-			d->rec.count[DEV_H_BUFFER],
-			(unsigned long long)d->rec.budget.used[DEV_R_POOL_BYTES],
-			(unsigned long long)d->rec.budget.limit[DEV_R_POOL_BYTES],
+			f->seg, f->bus, f->dev, f->fn, f->vendor, f->device, r.id.class,
+			dev_state_name(r.state), (unsigned long long)r.epoch, r.count[DEV_H_MMIO],
+			r.count[DEV_H_IRQ], r.count[DEV_H_POOL], r.count[DEV_H_BUFFER],
+			(unsigned long long)r.budget.used[DEV_R_POOL_BYTES],
+			(unsigned long long)r.budget.limit[DEV_R_POOL_BYTES],
 			iommu ? "iommu" : "UNCONFINED", devctl_reset_name(devctl_reset_method(f)));
 	}
 }

@@ -97,8 +97,11 @@ static void receive(struct nethost *h)
 {
 	uint32_t slot, len;
 	unsigned n = 0;
+	uint64_t now = 0;
 	while (pktq_rx_get(&h->q, &slot, &len) == 1) {
-		net_input(&h->nif, pktq_slot(&h->q, slot), len, &h->out, nethost_now_ms(h));
+		if (n == 0)
+			now = nethost_now_ms(h); /* one Timer call a batch, not a frame */
+		net_input(&h->nif, pktq_slot(&h->q, slot), len, &h->out, now);
 		pktq_rx_give(&h->q, slot);
 		n++;
 		if (h->out.n == NET_OUT_MAX)
