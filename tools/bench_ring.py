@@ -35,7 +35,7 @@ def run(accel, smp):
 def main():
     print("bench-ring: TSC cycles per operation (median of 15 runs, median of 3 boots), q35")
     print(f"{'accel':<6} {'cpus':>4} {'NOP':>8} {'NOP x16':>8} {'CALL':>8} {'CALL x16':>9} "
-          f"{'EP RT':>9}")
+          f"{'EP RT':>9} {'RT/CALL':>8}")
     for accel in ("tcg", "kvm"):
         if accel == "kvm" and not os.access("/dev/kvm", os.R_OK | os.W_OK):
             print(f"{accel:<6} unavailable: no usable /dev/kvm")
@@ -53,10 +53,14 @@ def main():
             if v is None:
                 print(f"{accel:<6} {smp:>4} unavailable: {why}")
                 continue
-            print(f"{accel:<6} {smp:>4} {v[0]:>8} {v[1]:>8} {v[2]:>8} {v[3]:>9} {v[4]:>9}")
+            print(f"{accel:<6} {smp:>4} {v[0]:>8} {v[1]:>8} {v[2]:>8} {v[3]:>9} {v[4]:>9} "
+                  f"{v[4] / v[2]:>8.1f}")
     print("NOP/CALL: one operation, single or 16 per cap_enter. EP RT: CALL through an "
           "EndpointClient,\nthe server's RECV and RETURN, back to the caller (two processes, "
-          "two address spaces).")
+          "two address spaces);\nRT/CALL: that round trip in CALLs. On one CPU it switches "
+          "address space twice, and\nunder TCG each CR3 load flushes QEMU's whole software TLB "
+          "and jump cache (docs/userspace.md);\non two, each side keeps its own CPU, which polls "
+          "while idle.")
     print("Anchors (not measured here): seL4 IPC is about 375 cycles on Skylake; the goal is a "
           "batched NOP under 100 cycles under KVM. TCG cycles measure QEMU's emulation.")
 

@@ -1,6 +1,7 @@
 /* proc: process creation from bundled ELF images and the teardown of ended
  * ones (the reaper's part; scheduling is sched.c). */
 #include "proc.h"
+#include "arch/x86_64/tlb.h"
 #include "bundle.h"
 #include "arch/x86_64/clock.h"
 #include "arch/x86_64/cpu.h"
@@ -73,6 +74,18 @@ static bool proc_destroy(struct proc *p)
 		/* A transfer still names the table: nothing may be released under it. */
 		kprintf("proc: pid %d: cap table busy at teardown, its capabilities leak\n",
 			p->pid);
+	if (p->pml4 != 0) {
+		/* An idle CPU may still be in this address space (the last it ran);
+		 * its tables are freed only once no CPU is. */
+		bool left = tlb_forget(p->pml4);
+		int cpu = tlb_cpu_in(p->pml4);
+		if (!left || cpu >= 0) {
+			kprintf(
+			    "proc: pid %d: cpu %d still in its address space: tables NOT freed\n",
+			    p->pid, cpu);
+			p->pml4 = 0;
+		}
+	}
 	if (p->pml4 != 0) {
 		paging_free_user(p->pml4, free_frame);
 		frame_free(p->pml4);
@@ -231,6 +244,7 @@ static struct proc *spawn(struct proc *parent, const char *name, const char *bin
 	size_t n = strlen(name);
 	memcpy(p->name, name, n < PROC_NAME_MAX - 1 ? n : PROC_NAME_MAX - 1);
 	p->state = PROC_NEW; /* not runnable, not found, until complete */
+	p->last_cpu = -1;
 	/* The table's room and the parent's charge under the scheduler lock: the
 	 * reapers of its children give charges back under it too. */
 	uint64_t fl = sched_lock_take();

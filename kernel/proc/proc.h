@@ -48,7 +48,9 @@ struct proc {
 	uint64_t pml4;
 	uint64_t kstack_phys;
 	uint64_t kstack_top;
-	uint64_t fpu_phys; /* its FPU/SSE/AVX state while it does not run (one frame) */
+	uint64_t fpu_phys;  /* its FPU/SSE/AVX state while it does not run (one frame) */
+	uint64_t fpu_stamp; /* that state's stamp (0: the initial state; lib/sched/fpu_stamp) */
+	int last_cpu;	    /* the CPU it last ran on (-1: none yet) */
 	uint64_t saved_rsp;
 	uint64_t ring_phys;
 	struct capos_ring *ring; /* kernel alias of the ring page */

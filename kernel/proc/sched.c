@@ -28,9 +28,15 @@
 #include "core/lockorder.h"
 #include "core/spinlock.h"
 #include "lib/irq/registry.h"
+#include "lib/sched/fpu_stamp.h"
 #include "mm/layout.h"
 
+_Static_assert(MAX_CPUS <= 1u << FPU_STAMP_CPU_BITS, "fpu stamps name the CPU");
+
 #define TIME_SLICE_US 10000
+/* How long an idle CPU polls the run queue before it halts (Linux guests'
+ * haltpoll defaults to 200 us). */
+#define IDLE_POLL_NS  200000
 
 static spinlock_t sched_lock = SPINLOCK_INIT;
 static struct proc *all_head;
@@ -177,14 +183,46 @@ static void expire_sleepers_locked(void)
 	}
 }
 
-/* Takes the first runnable process off the run queue: RUNNING, on_cpu. */
+/* p's own CPU (the last it ran on) is another one, idle: that CPU takes it,
+ * with its address space and FPU state still loaded (a halted one is kicked:
+ * deferred_kick). Lock held. */
+static bool idle_elsewhere(const struct proc *p, unsigned me)
+{
+	int c = p->last_cpu;
+	if (c < 0 || (unsigned)c == me || !percpu_table[c].idle)
+		return false;
+	if (!__atomic_load_n(&percpu_table[c].polling, __ATOMIC_ACQUIRE))
+		this_cpu()->deferred_kick = true;
+	return true;
+}
+
+/* Another CPU that is idle, one that polls first, or -1. Lock held. */
+static int idle_cpu(unsigned me)
+{
+	int halted = -1;
+	for (unsigned c = 0; c < percpu_count; c++) {
+		if (c == me || !percpu_table[c].idle)
+			continue;
+		if (__atomic_load_n(&percpu_table[c].polling, __ATOMIC_ACQUIRE))
+			return (int)c;
+		if (halted < 0)
+			halted = (int)c;
+	}
+	return halted;
+}
+
+/* Takes the first runnable process off the run queue that no idle CPU is
+ * about to take: RUNNING, on_cpu. */
 static struct proc *pick_locked(void)
 {
+	unsigned me = this_cpu()->index;
 	if (sleepers != NULL)
 		expire_sleepers_locked();
 	for (struct proc *p = rq_head; p != NULL; p = p->run_next) {
 		if (__atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE))
 			continue; /* its old CPU is still on its stack */
+		if (idle_elsewhere(p, me))
+			continue;
 		rq_unlink_locked(p);
 		p->state = PROC_RUNNING;
 		p->on_cpu = true;
@@ -193,12 +231,29 @@ static struct proc *pick_locked(void)
 	return NULL;
 }
 
-/* Wakes every other online CPU, so idle ones look at the run queue. */
+/* Interrupts every other online CPU (a process killed there, in user mode,
+ * enters the kernel and ends). */
 static void kick_others(void)
 {
 	unsigned me = this_cpu()->index;
 	for (unsigned c = 0; c < percpu_count; c++)
 		if (c != me && percpu_table[c].online)
+			lapic_send_ipi(percpu_table[c].apic_id, VEC_RESCHED);
+}
+
+/* Wakes the other CPUs that idle halted, so they look at the run queue. One
+ * that polls sees it without an IPI, and one that runs a process looks at it
+ * at its next switch: waking it would only cost an interrupt. A CPU becomes
+ * idle under sched_lock after looking at the run queue, so what was queued
+ * before this either was seen there or finds the CPU idle here. */
+static void kick_idle(void)
+{
+	unsigned me = this_cpu()->index;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned c = 0; c < percpu_count; c++)
+		if (c != me && percpu_table[c].online &&
+		    __atomic_load_n(&percpu_table[c].idle, __ATOMIC_ACQUIRE) &&
+		    !__atomic_load_n(&percpu_table[c].polling, __ATOMIC_ACQUIRE))
 			lapic_send_ipi(percpu_table[c].apic_id, VEC_RESCHED);
 }
 
@@ -210,30 +265,47 @@ static void switch_to(struct proc *prev, struct proc *next)
 	struct percpu *cpu = this_cpu();
 	uint64_t *save = prev != NULL ? &prev->saved_rsp : &cpu->sched_rsp;
 	uint64_t to;
-	if (prev != NULL)
+	if (prev != NULL) {
+		/* Saved, as prev may run next on another CPU; the registers still
+		 * hold it, and the kernel itself never uses them. */
 		fpu_save(phys_to_virt(prev->fpu_phys));
+		prev->fpu_stamp = cpu->fpu_stamp = fpu_stamp_take(&cpu->fpu_saves, cpu->index);
+	}
 	cpu->sched_prev = prev;
 	if (next != NULL) {
 		cpu->proc = next;
 		cpu->kernel_rsp = next->kstack_top;
 		gdt_set_rsp0(cpu->index, next->kstack_top);
+		/* An idle CPU keeps the last address space it ran (below): a process
+		 * that comes back to it finds its own still loaded. */
 		if (read_cr3() != next->pml4) {
 			tlb_note_cr3(next->pml4);
 			write_cr3(next->pml4);
 		}
-		/* The FPU holds only next's state while next runs (the kernel itself
-		 * never uses it). */
-		fpu_restore(phys_to_virt(next->fpu_phys));
+		/* The FPU holds only next's state while next runs: it still does
+		 * when next was the last saved here and saved nowhere since. */
+		if (!fpu_regs_hold(cpu->fpu_stamp, next->fpu_stamp))
+			fpu_restore(phys_to_virt(next->fpu_phys));
+		next->last_cpu = (int)cpu->index;
+		cpu->poll_until = 0;
 		cpu->need_resched = false;
-		if (prev == NULL)
+		if (!cpu->slicing) {
 			lapic_timer_periodic(1000000 / TIME_SLICE_US);
+			cpu->slicing = true;
+		}
 		__atomic_add_fetch(&switches, 1, __ATOMIC_RELAXED);
 		cpu_runs[cpu->index]++;
 		to = next->saved_rsp;
 	} else {
-		lapic_timer_stop();
-		tlb_note_cr3(paging_kernel_pml4());
-		write_cr3(paging_kernel_pml4());
+		/* The time slices stop only when the CPU halts (idle): each LAPIC
+		 * write is an exit under a hypervisor. */
+		/* The scheduler context uses only the kernel half, which every
+		 * address space shares: it stays in prev's, unless prev ended (its
+		 * tables are about to go; tlb_forget covers CPUs that idle in it). */
+		if (prev != NULL && prev->state == PROC_ZOMBIE) {
+			tlb_note_cr3(paging_kernel_pml4());
+			write_cr3(paging_kernel_pml4());
+		}
 		cpu->proc = NULL;
 		to = cpu->sched_rsp;
 	}
@@ -259,7 +331,7 @@ void sched_finish(void)
 	}
 	sched_lock_drop(fl);
 	if (kick)
-		kick_others(); /* it was made runnable while still on this stack */
+		kick_idle(); /* it was made runnable while still on this stack */
 }
 
 /* Blocks the running process (state already BLOCKED under the lock, which is
@@ -268,7 +340,18 @@ void sched_finish(void)
 static void block_locked(struct proc *p, struct proc *next, uint64_t fl)
 {
 	struct proc *to = NULL;
-	if (next != NULL && next->state == PROC_READY && !next->on_cpu) {
+	unsigned me = this_cpu()->index;
+	if (next != NULL && next->state == PROC_READY && !next->on_cpu &&
+	    next->last_cpu == (int)me) {
+		/* Another CPU idles: it takes next, and this one idles in turn,
+		 * each keeping its address space and FPU state (a hand-off here
+		 * would switch both). */
+		int c = idle_cpu(me);
+		if (c >= 0)
+			next->last_cpu = c;
+	}
+	if (next != NULL && next->state == PROC_READY && !next->on_cpu &&
+	    !idle_elsewhere(next, me)) {
 		rq_unlink_locked(next);
 		next->state = PROC_RUNNING;
 		next->on_cpu = true;
@@ -373,16 +456,11 @@ void proc_wake_all(struct proc **list)
 	if (woke && cpu->proc != NULL)
 		cpu->deferred_kick = true;
 	else if (woke)
-		kick_others();
+		kick_idle();
 }
 
 void sched_user_return(void)
 {
-	struct percpu *cpu = this_cpu();
-	if (cpu->deferred_kick) {
-		cpu->deferred_kick = false;
-		kick_others();
-	}
 	/* A process that lives in system calls is preempted on its way out, as
 	 * one in user mode is at its interrupts. */
 	sched_preempt_point();
@@ -490,26 +568,38 @@ void sched_init(void)
 	intr_set(INTR_ALL_CPUS, VEC_RESCHED, on_resched, 0);
 }
 
+/* Wakes the idle CPUs if processes were made runnable (or passed over for
+ * their own idle CPU) here since the last time. */
+static void kick_deferred(void)
+{
+	struct percpu *cpu = this_cpu();
+	if (cpu->deferred_kick) {
+		cpu->deferred_kick = false;
+		kick_idle();
+	}
+}
+
 void sched_preempt_point(void)
 {
 	struct percpu *cpu = this_cpu();
 	struct proc *p = cpu->proc;
 	proc_exit_if_killed();
-	if (!cpu->need_resched || p == NULL)
-		return;
-	cpu->need_resched = false;
-	uint64_t fl = sched_lock_take();
-	struct proc *next = pick_locked();
-	if (next == NULL) {
-		sched_lock_drop(fl); /* nobody else to run: go on */
-		return;
+	if (cpu->need_resched && p != NULL) {
+		cpu->need_resched = false;
+		uint64_t fl = sched_lock_take();
+		struct proc *next = pick_locked();
+		if (next == NULL) {
+			sched_lock_drop(fl); /* nobody else to run: go on */
+		} else {
+			sched_ready_locked(p);
+			preemptions++;
+			unlock_keep_irqs_off();
+			switch_to(p, next);
+			if (fl & RFLAGS_IF)
+				__asm__ volatile("sti" : : : "memory");
+		}
 	}
-	sched_ready_locked(p);
-	preemptions++;
-	unlock_keep_irqs_off();
-	switch_to(p, next);
-	if (fl & RFLAGS_IF)
-		__asm__ volatile("sti" : : : "memory");
+	kick_deferred();
 }
 
 /* The reaper: tears down ended processes in the scheduler context, with
@@ -520,8 +610,12 @@ static bool reap(void)
 	for (;;) {
 		uint64_t fl = sched_lock_take();
 		struct proc *p = reapq;
-		if (p != NULL)
+		if (p != NULL) {
 			reapq = p->run_next;
+			/* A teardown can take long (a device reset): meanwhile
+			 * this CPU is not idle, the others take its processes. */
+			this_cpu()->idle = false;
+		}
 		sched_lock_drop(fl);
 		if (p == NULL)
 			return any;
@@ -540,8 +634,30 @@ static bool reap(void)
  * one-shot timer makes sure someone looks at the clock again. */
 static void idle(void)
 {
+	struct percpu *cpu = this_cpu();
+	uint64_t now = clock_ns();
+	if (cpu->poll_until == 0)
+		cpu->poll_until = now + IDLE_POLL_NS;
+	if (percpu_count > 1 && now < cpu->poll_until) {
+		/* Poll first (a process woken soon, e.g. the other side of a call,
+		 * is taken without an IPI, a halt or a switch of address space),
+		 * with interrupts on; kick_idle sends no IPI while this lasts. */
+		__atomic_store_n(&cpu->polling, true, __ATOMIC_SEQ_CST);
+		__asm__ volatile("sti" : : : "memory");
+		while (__atomic_load_n(&rq_head, __ATOMIC_ACQUIRE) == NULL &&
+		       __atomic_load_n(&reapq, __ATOMIC_ACQUIRE) == NULL &&
+		       clock_ns() < cpu->poll_until)
+			cpu_pause();
+		__asm__ volatile("cli" : : : "memory");
+		/* Seen by any waker after this: it sends an IPI again. */
+		__atomic_store_n(&cpu->polling, false, __ATOMIC_SEQ_CST);
+		return;
+	}
 	if (__atomic_load_n(&sleepers, __ATOMIC_RELAXED) != NULL)
 		lapic_timer_oneshot(1000);
+	else if (cpu->slicing)
+		lapic_timer_stop();
+	cpu->slicing = false;
 	__asm__ volatile("sti; hlt; cli" : : : "memory");
 }
 
@@ -553,8 +669,10 @@ static void sched_loop_once(void)
 	}
 	uint64_t fl = sched_lock_take();
 	struct proc *p = pick_locked();
+	this_cpu()->idle = p == NULL;
 	unlock_keep_irqs_off();
 	(void)fl;
+	kick_deferred();
 	if (p != NULL)
 		switch_to(NULL, p);
 	else

@@ -1,9 +1,10 @@
 /* fpucheck: the FPU, SSE and AVX state is each process's own. At start every
  * register must hold its initial value (x87 control word 0x37f, MXCSR 0x1f80,
  * empty x87 tags, mm0-7, xmm0-15 and the upper ymm halves zero), whatever ran
- * before on this CPU. Then it fills them all with a pattern of its own and,
- * 100 times, blocks in cap_enter (other processes run, several instances of
- * this program among them) and checks the pattern is still there. Exits 0
+ * before on this CPU. Then, 100 times, it fills them all with a pattern of its
+ * own (a new one each time), blocks in cap_enter (other processes run,
+ * several instances of this program among them, and it may come back on
+ * another CPU) and checks the pattern is still there. Exits 0
  * when both held; says what it saw through the Console in slot 0. */
 #include "lib/capos.h"
 
@@ -154,10 +155,21 @@ int main(struct capos_ring *ring)
 	mine.mxcsr = 0x1f80 ^ (uint32_t)(seed & 0x6000);
 	int kept = 0;
 	for (int r = 0; r < ROUNDS; r++) {
-		write_regs(&mine, avx);
-		cap_enter(1, 1000000); /* nothing queued: blocks 1 ms */
+		/* A new pattern each round: a CPU that gave back an older one (the
+		 * registers it still held from this process's last run there, after
+		 * a run elsewhere) is caught. */
+		struct fpu_regs cur = mine;
+		for (int i = 0; i < 16; i++)
+			for (int k = 0; k < 32; k++)
+				cur.ymm[i][k] ^= (uint8_t)(r + 1);
+		for (int i = 0; i < 8; i++)
+			cur.mm[i] += (uint64_t)r;
+		write_regs(&cur, avx);
+		/* Nothing queued: blocks 0.1 to 1 ms, so that instances wake in
+		 * varying order and move between CPUs. */
+		cap_enter(1, 100000 + (seed >> 8) % 9 * 100000 * (uint64_t)(r % 3));
 		read_regs(&now, avx);
-		kept += same(&mine, &now, avx);
+		kept += same(&cur, &now, avx);
 	}
 	__asm__ volatile("emms");
 	__asm__ volatile("fninit");

@@ -31,6 +31,12 @@ struct percpu {
 	uint64_t irq_nesting;
 	volatile uint64_t nmis; /* NMIs taken (they are counted, nothing else) */
 	uint64_t cr4;		/* as cpufeat_init_cpu left it */
+	bool idle;		/* in the scheduler context with nothing to run (sched_lock) */
+	volatile bool polling;	/* idle, watching the run queue: no IPI needed to wake it */
+	uint64_t poll_until;	/* when this idle spell's polling ends (0: not idle yet) */
+	uint64_t fpu_saves;	/* FPU saves here (lib/sched/fpu_stamp) */
+	uint64_t fpu_stamp;	/* the stamp of the state the FPU registers hold */
+	bool slicing;		/* the LAPIC timer runs periodic (time slices) */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");

@@ -17,6 +17,7 @@
 #include "cpu.h"
 #include "intr.h"
 #include "lapic.h"
+#include "paging.h"
 #include "percpu.h"
 #include "core/console.h"
 #include "core/spinlock.h"
@@ -30,6 +31,7 @@ static spinlock_t tlb_lock = SPINLOCK_INIT;
 static struct {
 	uint64_t va, pages;
 	bool global;
+	uint64_t forget; /* tlb_forget: leave this address space (0: a flush) */
 } req;
 static volatile bool pending[MAX_CPUS];
 static volatile uint64_t loaded_cr3[MAX_CPUS];
@@ -52,13 +54,27 @@ static void flush_range(uint64_t va, uint64_t pages, bool global)
 		invlpg((uintptr_t)(va + i * PAGE_SIZE));
 }
 
+/* An idle CPU still in pml4 (it ran a process of it last) loads the kernel's
+ * address space instead. A CPU that runs a process of pml4 is not in one
+ * being forgotten: its last process ended and was switched away from. */
+static void leave(uint64_t pml4)
+{
+	if (read_cr3() != pml4)
+		return;
+	tlb_note_cr3(paging_kernel_pml4());
+	write_cr3(paging_kernel_pml4());
+}
+
 /* Serves this CPU's pending request, if any. */
 static void serve(void)
 {
 	unsigned me = this_cpu()->index;
 	if (!__atomic_load_n(&pending[me], __ATOMIC_ACQUIRE))
 		return;
-	flush_range(req.va, req.pages, req.global);
+	if (req.forget == 0)
+		flush_range(req.va, req.pages, req.global);
+	else
+		leave(req.forget);
 	__atomic_store_n(&pending[me], false, __ATOMIC_RELEASE);
 }
 
@@ -79,9 +95,11 @@ void tlb_note_cr3(uint64_t cr3)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-bool tlb_shootdown(uint64_t pml4, uint64_t va, uint64_t pages)
+/* Runs the request in req (set by fill, under tlb_lock) here and on every
+ * other online CPU whose loaded CR3 is pml4 (every one when all), and waits
+ * until each has. */
+static bool request(uint64_t pml4, bool all, void (*fill)(void *), void *arg)
 {
-	bool global = va >= USER_HALF_LIMIT;
 	unsigned me;
 	bool ok = true;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the entries changed before this */
@@ -90,15 +108,16 @@ bool tlb_shootdown(uint64_t pml4, uint64_t va, uint64_t pages)
 	while (__atomic_exchange_n(&tlb_lock.locked, 1, __ATOMIC_ACQUIRE) != 0)
 		serve(); /* another shooter may be waiting for this CPU */
 	me = this_cpu()->index;
-	req.va = va & ~(uint64_t)PAGE_MASK;
-	req.pages = pages;
-	req.global = global;
-	flush_range(req.va, pages, global);
+	fill(arg);
+	if (req.forget == 0)
+		flush_range(req.va, req.pages, req.global);
+	else
+		leave(req.forget);
 	unsigned sent = 0;
 	for (unsigned c = 0; c < percpu_count; c++) {
 		if (c == me || !percpu_table[c].online)
 			continue;
-		if (!global && __atomic_load_n(&loaded_cr3[c], __ATOMIC_ACQUIRE) != pml4)
+		if (!all && __atomic_load_n(&loaded_cr3[c], __ATOMIC_ACQUIRE) != pml4)
 			continue;
 		__atomic_store_n(&pending[c], true, __ATOMIC_RELEASE);
 		if (!lapic_send_ipi(percpu_table[c].apic_id, VEC_TLB))
@@ -112,7 +131,7 @@ bool tlb_shootdown(uint64_t pml4, uint64_t va, uint64_t pages)
 			t++;
 		}
 		if (__atomic_load_n(&pending[c], __ATOMIC_ACQUIRE)) {
-			kprintf("tlb: cpu %u did not flush within %u us\n", c, TLB_WAIT_US);
+			kprintf("tlb: cpu %u did not answer within %u us\n", c, TLB_WAIT_US);
 			__atomic_store_n(&pending[c], false, __ATOMIC_RELEASE);
 			ok = false;
 		}
@@ -123,6 +142,45 @@ bool tlb_shootdown(uint64_t pml4, uint64_t va, uint64_t pages)
 	if (fl & (1ull << 9))
 		__asm__ volatile("sti" : : : "memory");
 	return ok;
+}
+
+struct range {
+	uint64_t va, pages;
+};
+
+static void fill_range(void *arg)
+{
+	const struct range *r = arg;
+	req.va = r->va & ~(uint64_t)PAGE_MASK;
+	req.pages = r->pages;
+	req.global = r->va >= USER_HALF_LIMIT;
+	req.forget = 0;
+}
+
+bool tlb_shootdown(uint64_t pml4, uint64_t va, uint64_t pages)
+{
+	struct range r = {va, pages};
+	return request(pml4, va >= USER_HALF_LIMIT, fill_range, &r);
+}
+
+static void fill_forget(void *arg)
+{
+	req.forget = *(const uint64_t *)arg;
+}
+
+bool tlb_forget(uint64_t pml4)
+{
+	return request(pml4, false, fill_forget, &pml4);
+}
+
+int tlb_cpu_in(uint64_t pml4)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned c = 0; c < percpu_count; c++)
+		if (percpu_table[c].online &&
+		    __atomic_load_n(&loaded_cr3[c], __ATOMIC_ACQUIRE) == pml4)
+			return (int)c;
+	return -1;
 }
 
 void tlb_stats(uint64_t *sd, uint64_t *n)

@@ -22,6 +22,14 @@ void tlb_note_cr3(uint64_t cr3);
  * held. false when a CPU did not answer within the bound (it is reported). */
 bool tlb_shootdown(uint64_t pml4, uint64_t va, uint64_t pages);
 
+/* tlb_forget: before the tables of the address space pml4 are freed: makes
+ * every CPU still in it (an idle CPU stays in the last process's address
+ * space) load the kernel's. Call with no lock held; false as above. */
+bool tlb_forget(uint64_t pml4);
+
+/* tlb_cpu_in: an online CPU whose loaded CR3 is pml4, or -1. */
+int tlb_cpu_in(uint64_t pml4);
+
 /* tlb_stats: shootdowns done and IPIs sent. */
 void tlb_stats(uint64_t *shootdowns, uint64_t *ipis);
 
