@@ -598,8 +598,18 @@ static enum capos_status pool_alloc(struct devsub *s, struct kcall *c)
 	    capos_dma_buffer_set_generation(&b, &buf, h.gen) != CAPNP_OK ||
 	    capos_dma_buffer_set_iova(&b, &buf, s->pool_iova + off) != CAPNP_OK ||
 	    capos_dma_buffer_set_address(&b, &buf, s->map.va + off) != CAPNP_OK ||
-	    capos_dma_buffer_set_length(&b, &buf, bytes) != CAPNP_OK)
-		return CAPOS_E_BAD_RESULT; /* the buffer stays allocated; free it by id */
+	    capos_dma_buffer_set_length(&b, &buf, bytes) != CAPNP_OK) {
+		/* No room for the reply: a buffer the caller cannot name would be
+		 * held until its pool goes. Undo it (unless the pool went
+		 * meanwhile, taking it along). */
+		fl = devmgr_lock_take();
+		if (live_locked(s) && dev_handle_check(&s->d->rec, &h) == DEV_OK) {
+			devbuf_free(&s->bufs, h.slot);
+			dev_handle_release(&s->d->rec, &h);
+		}
+		devmgr_lock_drop(fl);
+		return CAPOS_E_BAD_RESULT;
+	}
 	c->result_len = b.used;
 	return CAPOS_OK;
 }

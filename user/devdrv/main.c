@@ -205,6 +205,24 @@ static void role_misc(void)
 	console_printf(R, con,
 		       "devdrv: buffers: reused slot, double free, forged id, forged "
 		       "generation and another pool's buffer refused as stale\n");
+	/* An alloc whose result buffer cannot hold the reply allocates nothing
+	 * (it used to leave a buffer the caller could not name: 32 such calls
+	 * filled the pool). */
+	for (int i = 0; i < 40; i++) {
+		uint64_t q[3], tiny[2];
+		struct capnp_builder qb;
+		struct capnp_struct qr;
+		capnp_builder_init(&qb, q, sizeof(q));
+		capos_dmapool_alloc_params_init_root(&qb, &qr);
+		capos_dmapool_alloc_params_set_bytes(&qb, &qr, 64);
+		expect(capos_call(R, p2, CAPOS_DMAPOOL_ALLOC, q, qb.used, tiny, sizeof(tiny)),
+		       CAPOS_E_BAD_RESULT, "DMAPool.alloc into a 16-byte result");
+	}
+	expect(pool_info(R, p2, &iso, &a, &l), CAPOS_OK, "pool info");
+	check(l == 0, "nothing left allocated by the refused allocs", (int32_t)l);
+	expect(pool_alloc(R, p2, 64, 0, &other), CAPOS_OK, "an alloc after them");
+	expect(pool_free(R, p2, other.id, other.gen), CAPOS_OK, "free it");
+	console_printf(R, con, "devdrv: an alloc with no room for its reply allocates nothing\n");
 	/* Double release, wrong object, a handle never received. */
 	expect(dev_mmio(R, dev, 0, 4096, 4096, &w2, &r2), CAPOS_OK, "second window");
 	expect(capos_release(R, w2), CAPOS_OK, "release");
