@@ -170,7 +170,10 @@ static void fill_forget(void *arg)
 
 bool tlb_forget(uint64_t pml4)
 {
-	return request(pml4, false, fill_forget, &pml4);
+	/* Every CPU, not only those that noted pml4: one noting another CR3
+	 * may not have loaded it yet (interrupts off), and its answer comes
+	 * only once it has. */
+	return request(pml4, true, fill_forget, &pml4);
 }
 
 int tlb_cpu_in(uint64_t pml4)
