@@ -2,6 +2,7 @@
 #include "diag.h"
 #include "console.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tlb.h"
 #include "arch/x86_64/uart.h"
 #include "lib/cmdline.h"
 #include "lib/lineedit.h"
@@ -115,9 +116,13 @@ bool diag_prompt_poll(void)
 			kprintf("line longer than %d characters, ignored\n", LINEEDIT_MAX);
 		} else if (cmdline_next(&cur, &w, &wl)) {
 			const struct diag_cmd *cmd = find(w, wl);
-			if (cmd != NULL)
+			if (cmd != NULL) {
+				/* Commands run long with interrupts off: out of
+				 * any process's address space first, so that no
+				 * TLB request about it waits for this CPU. */
+				tlb_leave_user();
 				cmd->run();
-			else
+			} else
 				kprintf("unknown command '%.*s'; try help\n", (int)wl, w);
 		}
 		kprintf("capos> ");

@@ -4,6 +4,7 @@
 #include "heap.h"
 #include "layout.h"
 #include "mmio.h"
+#include "arch/x86_64/clock.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
@@ -235,8 +236,72 @@ static const char *test_tlb(void)
 	return fail;
 }
 
+static volatile bool stall_on, stall_release;
+
+/* Runs on another CPU as an IPI call: holds it, interrupts off, until
+ * released (bounded: 2 s). */
+static void tlb_stall(void)
+{
+	__atomic_store_n(&stall_on, true, __ATOMIC_RELEASE);
+	for (uint64_t t = 0; t < 2000000 && !__atomic_load_n(&stall_release, __ATOMIC_ACQUIRE);
+	     t += 10)
+		clock_delay_us(10);
+	__atomic_store_n(&stall_on, false, __ATOMIC_RELEASE);
+}
+
+/* A CPU that does not answer a shootdown in time (here: held with
+ * interrupts off) still drops the old translation before it uses the
+ * address again: it is marked stale and flushes everything first. */
+static const char *test_tlb_stale(void)
+{
+	static char why[64];
+	uint64_t a, b;
+	const char *fail = NULL;
+	if (percpu_count < 2 || !percpu_table[1].online) {
+		kprintf("selftest tlbstale: one CPU, nothing to prove\n");
+		return NULL;
+	}
+	if (!frame_alloc(&a))
+		return "no frame";
+	if (!frame_alloc(&b)) {
+		frame_free(a);
+		return "no frame";
+	}
+	*(uint64_t *)phys_to_virt(a) = 0xaaaaaaaaaaaaaaaaull;
+	*(uint64_t *)phys_to_virt(b) = 0xbbbbbbbbbbbbbbbbull;
+	int bad;
+	if (paging_map(TLB_TEST_VA, a, PTE_W | PTE_NX) != PAGING_OK) {
+		fail = "map";
+	} else if ((bad = tlb_all_see(0xaaaaaaaaaaaaaaaaull)) >= 0) {
+		fmt_snprintf(why, sizeof(why), "cpu %d did not read the first page", bad);
+		fail = why;
+	} else {
+		stall_release = false;
+		(void)smp_call(1, tlb_stall); /* it does not finish: held */
+		for (int t = 0; t < 100000 && !__atomic_load_n(&stall_on, __ATOMIC_ACQUIRE); t++)
+			clock_delay_us(10);
+		paging_unmap(TLB_TEST_VA); /* cpu 1 does not answer */
+		if (paging_map(TLB_TEST_VA, b, PTE_W | PTE_NX) != PAGING_OK)
+			fail = "remap";
+		__atomic_store_n(&stall_release, true, __ATOMIC_RELEASE);
+		for (int t = 0; t < 100000 && __atomic_load_n(&stall_on, __ATOMIC_ACQUIRE); t++)
+			clock_delay_us(10);
+		clock_delay_us(1000); /* its IPI call returns */
+		if (fail == NULL && (bad = tlb_all_see(0xbbbbbbbbbbbbbbbbull)) >= 0) {
+			fmt_snprintf(why, sizeof(why), "cpu %d still reads the old page", bad);
+			fail = why;
+		}
+	}
+	paging_unmap(TLB_TEST_VA);
+	frame_free(a);
+	frame_free(b);
+	if (fail == NULL)
+		kprintf("selftest tlbstale: the CPU that did not answer read the new page after\n");
+	return fail;
+}
+
 const struct selftest selftests_mm[] = {
     {"frames", test_frames}, {"heap", test_heap}, {"paging", test_paging},
-    {"mmio", test_mmio},     {"tlb", test_tlb},
+    {"mmio", test_mmio},     {"tlb", test_tlb},	  {"tlbstale", test_tlb_stale},
 };
 const size_t selftests_mm_count = sizeof(selftests_mm) / sizeof(selftests_mm[0]);

@@ -33,16 +33,20 @@
 
 _Static_assert(MAX_CPUS <= 1u << FPU_STAMP_CPU_BITS, "fpu stamps name the CPU");
 
-#define TIME_SLICE_US 10000
+#define TIME_SLICE_US  10000
 /* How long an idle CPU polls the run queue before it halts (Linux guests'
  * haltpoll defaults to 200 us). */
-#define IDLE_POLL_NS  200000
+#define IDLE_POLL_NS   200000
+/* Hand-offs in a row on one CPU, with another halted, before that one is
+ * woken to share the work. */
+#define HANDOFF_SPREAD 16
 
 static spinlock_t sched_lock = SPINLOCK_INIT;
 static struct proc *all_head;
 static struct proc *rq_head, *rq_tail;
 static struct proc *sleepers;
 static struct proc *reapq;
+static uint64_t rq_seq; /* moves on whenever the run queue may hold something new */
 static unsigned live_count;
 static uint64_t switches, preemptions, handoffs;
 static uint64_t cpu_runs[MAX_CPUS];
@@ -111,6 +115,7 @@ unsigned sched_live(void)
 
 void sched_ready_locked(struct proc *p)
 {
+	__atomic_store_n(&rq_seq, rq_seq + 1, __ATOMIC_RELEASE); /* pollers look again */
 	p->state = PROC_READY;
 	p->run_next = NULL;
 	if (rq_tail != NULL)
@@ -183,35 +188,34 @@ static void expire_sleepers_locked(void)
 	}
 }
 
-/* p's own CPU (the last it ran on) is another one, idle: that CPU takes it,
- * with its address space and FPU state still loaded (a halted one is kicked:
- * deferred_kick). Lock held. */
-static bool idle_elsewhere(const struct proc *p, unsigned me)
+/* p's own CPU (the last it ran on) is another one, idle and polling the run
+ * queue: that CPU takes it within a poll, with its address space and FPU
+ * state still loaded. A halted one is not waited for: a lost or late IPI must
+ * not leave p unrun while other CPUs could run it. */
+static bool polled_elsewhere(const struct proc *p, unsigned me)
 {
 	int c = p->last_cpu;
-	if (c < 0 || (unsigned)c == me || !percpu_table[c].idle)
-		return false;
-	if (!__atomic_load_n(&percpu_table[c].polling, __ATOMIC_ACQUIRE))
-		this_cpu()->deferred_kick = true;
-	return true;
+	return c >= 0 && (unsigned)c != me &&
+	       __atomic_load_n(&percpu_table[c].polling, __ATOMIC_ACQUIRE);
 }
 
-/* Another CPU that is idle, one that polls first, or -1. Lock held. */
-static int idle_cpu(unsigned me)
+/* Another CPU that polls, or -1; *halted: another idle one that halted, or
+ * -1. Lock held. */
+static int polling_cpu(unsigned me, int *halted)
 {
-	int halted = -1;
+	*halted = -1;
 	for (unsigned c = 0; c < percpu_count; c++) {
 		if (c == me || !percpu_table[c].idle)
 			continue;
 		if (__atomic_load_n(&percpu_table[c].polling, __ATOMIC_ACQUIRE))
 			return (int)c;
-		if (halted < 0)
-			halted = (int)c;
+		if (*halted < 0)
+			*halted = (int)c;
 	}
-	return halted;
+	return -1;
 }
 
-/* Takes the first runnable process off the run queue that no idle CPU is
+/* Takes the first runnable process off the run queue that no polling CPU is
  * about to take: RUNNING, on_cpu. */
 static struct proc *pick_locked(void)
 {
@@ -221,7 +225,7 @@ static struct proc *pick_locked(void)
 	for (struct proc *p = rq_head; p != NULL; p = p->run_next) {
 		if (__atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE))
 			continue; /* its old CPU is still on its stack */
-		if (idle_elsewhere(p, me))
+		if (polled_elsewhere(p, me))
 			continue;
 		rq_unlink_locked(p);
 		p->state = PROC_RUNNING;
@@ -278,9 +282,11 @@ static void switch_to(struct proc *prev, struct proc *next)
 		gdt_set_rsp0(cpu->index, next->kstack_top);
 		/* An idle CPU keeps the last address space it ran (below): a process
 		 * that comes back to it finds its own still loaded. */
+		tlb_catch_up();
 		if (read_cr3() != next->pml4) {
 			tlb_note_cr3(next->pml4);
 			write_cr3(next->pml4);
+			tlb_cr3_loaded();
 		}
 		/* The FPU holds only next's state while next runs: it still does
 		 * when next was the last saved here and saved nowhere since. */
@@ -302,10 +308,8 @@ static void switch_to(struct proc *prev, struct proc *next)
 		/* The scheduler context uses only the kernel half, which every
 		 * address space shares: it stays in prev's, unless prev ended (its
 		 * tables are about to go; tlb_forget covers CPUs that idle in it). */
-		if (prev != NULL && prev->state == PROC_ZOMBIE) {
-			tlb_note_cr3(paging_kernel_pml4());
-			write_cr3(paging_kernel_pml4());
-		}
+		if (prev != NULL && prev->state == PROC_ZOMBIE)
+			tlb_leave_user();
 		cpu->proc = NULL;
 		to = cpu->sched_rsp;
 	}
@@ -340,29 +344,46 @@ void sched_finish(void)
 static void block_locked(struct proc *p, struct proc *next, uint64_t fl)
 {
 	struct proc *to = NULL;
-	unsigned me = this_cpu()->index;
+	struct percpu *cpu = this_cpu();
+	unsigned me = cpu->index;
+	int halted = -1;
 	if (next != NULL && next->state == PROC_READY && !next->on_cpu &&
 	    next->last_cpu == (int)me) {
-		/* Another CPU idles: it takes next, and this one idles in turn,
+		/* Another CPU polls: it takes next, and this one idles in turn,
 		 * each keeping its address space and FPU state (a hand-off here
 		 * would switch both). */
-		int c = idle_cpu(me);
+		int c = polling_cpu(me, &halted);
 		if (c >= 0)
 			next->last_cpu = c;
 	}
 	if (next != NULL && next->state == PROC_READY && !next->on_cpu &&
-	    !idle_elsewhere(next, me)) {
+	    !polled_elsewhere(next, me)) {
 		rq_unlink_locked(next);
 		next->state = PROC_RUNNING;
 		next->on_cpu = true;
 		to = next;
 		handoffs++;
+		/* Hand-off after hand-off here while another CPU halted: a caller
+		 * and its server going back and forth. That CPU is woken to poll,
+		 * and the next round trip is split between the two. */
+		if (++cpu->handoff_run >= HANDOFF_SPREAD && halted >= 0) {
+			cpu->handoff_run = 0;
+			cpu->spread_to = halted + 1;
+		}
 	} else {
 		to = pick_locked();
 	}
 	/* Whatever else is runnable now is for the other CPUs. */
-	this_cpu()->deferred_kick = rq_head != NULL;
+	cpu->deferred_kick = rq_head != NULL;
+	/* Going idle: this CPU polls from here on (idle), so the other side of
+	 * a call is left to it from now, not from when it gets there. */
+	if (to == NULL && percpu_count > 1)
+		__atomic_store_n(&cpu->polling, true, __ATOMIC_SEQ_CST);
 	unlock_keep_irqs_off();
+	if (cpu->spread_to > 0) {
+		lapic_send_ipi(percpu_table[cpu->spread_to - 1].apic_id, VEC_RESCHED);
+		cpu->spread_to = 0;
+	}
 	switch_to(p, to);
 	if (fl & RFLAGS_IF)
 		__asm__ volatile("sti" : : : "memory");
@@ -559,7 +580,10 @@ static void on_tick(void *ctx)
 
 static void on_resched(void *ctx)
 {
-	(void)ctx; /* waking a halted CPU, or a process into the kernel, is all it takes */
+	(void)ctx;
+	/* Waking a halted CPU, or a process into the kernel, is all it takes;
+	 * a CPU woken idle polls again (there is work about). */
+	this_cpu()->poll_until = 0;
 }
 
 void sched_init(void)
@@ -613,8 +637,9 @@ static bool reap(void)
 		if (p != NULL) {
 			reapq = p->run_next;
 			/* A teardown can take long (a device reset): meanwhile
-			 * this CPU is not idle, the others take its processes. */
+			 * this CPU is not idle (it is sent no IPI to look). */
 			this_cpu()->idle = false;
+			__atomic_store_n(&this_cpu()->polling, false, __ATOMIC_SEQ_CST);
 		}
 		sched_lock_drop(fl);
 		if (p == NULL)
@@ -630,8 +655,9 @@ static bool reap(void)
 	}
 }
 
-/* Nothing to run: halt until an interrupt; while a process sleeps, a 1 ms
- * one-shot timer makes sure someone looks at the clock again. */
+/* Nothing to run: poll the run queue for a while (with more than one CPU),
+ * then halt until an interrupt; while a process sleeps, a 1 ms one-shot timer
+ * makes sure someone looks at the clock again. */
 static void idle(void)
 {
 	struct percpu *cpu = this_cpu();
@@ -639,20 +665,26 @@ static void idle(void)
 	if (cpu->poll_until == 0)
 		cpu->poll_until = now + IDLE_POLL_NS;
 	if (percpu_count > 1 && now < cpu->poll_until) {
-		/* Poll first (a process woken soon, e.g. the other side of a call,
-		 * is taken without an IPI, a halt or a switch of address space),
-		 * with interrupts on; kick_idle sends no IPI while this lasts. */
+		/* A process woken soon, e.g. the other side of a call, is taken
+		 * without an IPI, a halt or a switch of address space. Interrupts
+		 * are on; kick_idle sends no IPI while this lasts, and the CPU
+		 * stays polling while it looks at the queue again. */
 		__atomic_store_n(&cpu->polling, true, __ATOMIC_SEQ_CST);
 		__asm__ volatile("sti" : : : "memory");
-		while (__atomic_load_n(&rq_head, __ATOMIC_ACQUIRE) == NULL &&
+		while (__atomic_load_n(&rq_seq, __ATOMIC_ACQUIRE) == cpu->rq_seen &&
 		       __atomic_load_n(&reapq, __ATOMIC_ACQUIRE) == NULL &&
 		       clock_ns() < cpu->poll_until)
 			cpu_pause();
 		__asm__ volatile("cli" : : : "memory");
-		/* Seen by any waker after this: it sends an IPI again. */
-		__atomic_store_n(&cpu->polling, false, __ATOMIC_SEQ_CST);
-		return;
+		if (clock_ns() < cpu->poll_until)
+			return;
 	}
+	/* Wakers send an IPI again from here on; what they queued before they
+	 * saw this is looked at first. */
+	__atomic_store_n(&cpu->polling, false, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&rq_seq, __ATOMIC_ACQUIRE) != cpu->rq_seen ||
+	    __atomic_load_n(&reapq, __ATOMIC_ACQUIRE) != NULL)
+		return;
 	if (__atomic_load_n(&sleepers, __ATOMIC_RELAXED) != NULL)
 		lapic_timer_oneshot(1000);
 	else if (cpu->slicing)
@@ -667,9 +699,22 @@ static void sched_loop_once(void)
 		kick_others(); /* the boot CPU may be halted, waiting for the end */
 		return;
 	}
+	struct percpu *cpu = this_cpu();
 	uint64_t fl = sched_lock_take();
 	struct proc *p = pick_locked();
-	this_cpu()->idle = p == NULL;
+	cpu->idle = p == NULL;
+	cpu->rq_seen = rq_seq;
+	if (p != NULL)
+		__atomic_store_n(&cpu->polling, false, __ATOMIC_SEQ_CST);
+	if (p == NULL)
+		cpu->handoff_run = 0;
+	if (p != NULL && rq_head != NULL) {
+		/* Left behind, maybe passed over for this CPU while it polled:
+		 * the others look again (pollers at the number, halted ones
+		 * kicked). */
+		__atomic_store_n(&rq_seq, rq_seq + 1, __ATOMIC_RELEASE);
+		cpu->deferred_kick = true;
+	}
 	unlock_keep_irqs_off();
 	(void)fl;
 	kick_deferred();
@@ -691,8 +736,13 @@ void sched_run(void)
 	__asm__ volatile("cli" : : : "memory");
 	kick_others();
 	while (sched_live() > 0) {
-		if (boot_cpu_hook != NULL)
+		if (boot_cpu_hook != NULL) {
+			/* The hook may run long (a prompt command, interrupts off):
+			 * not polling meanwhile, so the others take what is left
+			 * for this CPU. */
+			__atomic_store_n(&this_cpu()->polling, false, __ATOMIC_SEQ_CST);
 			boot_cpu_hook();
+		}
 		sched_loop_once();
 	}
 	unsigned used = 0;

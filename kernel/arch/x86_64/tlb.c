@@ -28,26 +28,40 @@
 #define USER_HALF_LIMIT 0x0000800000000000ull
 
 static spinlock_t tlb_lock = SPINLOCK_INIT;
-static struct {
+struct request {
 	uint64_t va, pages;
 	bool global;
 	uint64_t forget; /* tlb_forget: leave this address space (0: a flush) */
-} req;
-static volatile bool pending[MAX_CPUS];
+};
+static struct request req;		    /* written under tlb_lock, then announced */
+static uint64_t req_seq;		    /* under tlb_lock */
+static volatile uint64_t pending[MAX_CPUS]; /* the request a CPU is to serve (0: none) */
+static volatile bool stale[MAX_CPUS];	    /* it missed one: flush everything */
 static volatile uint64_t loaded_cr3[MAX_CPUS];
+static volatile uint64_t prev_cr3[MAX_CPUS]; /* until the noted CR3 is loaded */
 static uint64_t shootdowns, ipis;
+
+static void flush_all(void)
+{
+	/* Toggling CR4.PGE flushes every entry, global ones too (SDM 3A §4.10.4.1);
+	 * where it is clear (no entry is global) a write to CR3 does. Writing
+	 * CR4 with PGE unchanged flushes nothing. */
+	uint64_t cr4 = read_cr4();
+	if (cr4 & CR4_PGE) {
+		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
+}
 
 static void flush_range(uint64_t va, uint64_t pages, bool global)
 {
 	if (pages > TLB_FULL_FLUSH) {
-		if (global) {
-			/* Toggling CR4.PGE flushes global entries too (SDM 3A §4.10.4.1). */
-			uint64_t cr4 = read_cr4();
-			write_cr4(cr4 & ~CR4_PGE);
-			write_cr4(cr4);
-		} else {
+		if (global)
+			flush_all();
+		else
 			write_cr3(read_cr3());
-		}
 		return;
 	}
 	for (uint64_t i = 0; i < pages; i++)
@@ -63,19 +77,41 @@ static void leave(uint64_t pml4)
 		return;
 	tlb_note_cr3(paging_kernel_pml4());
 	write_cr3(paging_kernel_pml4());
+	tlb_cr3_loaded();
 }
 
-/* Serves this CPU's pending request, if any. */
+void tlb_catch_up(void)
+{
+	unsigned me = this_cpu()->index;
+	if (!__atomic_load_n(&stale[me], __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&stale[me], false, __ATOMIC_RELAXED);
+	flush_all();
+}
+
+/* Serves this CPU's pending request, if any. The request is copied between
+ * two reads of its number: a requester that gave up on this CPU (it was too
+ * slow) may already be writing the next one, and then the numbers differ. */
 static void serve(void)
 {
 	unsigned me = this_cpu()->index;
-	if (!__atomic_load_n(&pending[me], __ATOMIC_ACQUIRE))
-		return;
-	if (req.forget == 0)
-		flush_range(req.va, req.pages, req.global);
-	else
-		leave(req.forget);
-	__atomic_store_n(&pending[me], false, __ATOMIC_RELEASE);
+	tlb_catch_up();
+	for (;;) {
+		uint64_t seq = __atomic_load_n(&pending[me], __ATOMIC_ACQUIRE);
+		if (seq == 0)
+			return;
+		struct request r = req;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&pending[me], __ATOMIC_ACQUIRE) != seq)
+			continue;
+		if (r.forget == 0)
+			flush_range(r.va, r.pages, r.global);
+		else
+			leave(r.forget);
+		if (__atomic_compare_exchange_n(&pending[me], &seq, 0, false, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			return;
+	}
 }
 
 static void on_tlb(void *ctx)
@@ -91,24 +127,43 @@ void tlb_init(void)
 
 void tlb_note_cr3(uint64_t cr3)
 {
-	loaded_cr3[this_cpu()->index] = cr3;
+	unsigned me = this_cpu()->index;
+	prev_cr3[me] = loaded_cr3[me];
+	loaded_cr3[me] = cr3;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-/* Runs the request in req (set by fill, under tlb_lock) here and on every
- * other online CPU whose loaded CR3 is pml4 (every one when all), and waits
- * until each has. */
+void tlb_cr3_loaded(void)
+{
+	__atomic_store_n(&prev_cr3[this_cpu()->index], 0, __ATOMIC_RELEASE);
+}
+
+void tlb_leave_user(void)
+{
+	if (read_cr3() == paging_kernel_pml4())
+		return;
+	tlb_note_cr3(paging_kernel_pml4());
+	write_cr3(paging_kernel_pml4());
+	tlb_cr3_loaded();
+}
+
+/* Runs the request fill writes into req (under tlb_lock) here and on every
+ * other online CPU that may be in pml4 (every one when all), and waits until
+ * each has; one that does not answer in time is marked stale (it flushes
+ * everything before it next runs a process or serves a request). */
 static bool request(uint64_t pml4, bool all, void (*fill)(void *), void *arg)
 {
 	unsigned me;
 	bool ok = true;
+	uint64_t sent_seq[MAX_CPUS] = {0};
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the entries changed before this */
 	uint64_t fl;
 	__asm__ volatile("pushfq; popq %0; cli" : "=r"(fl) : : "memory");
 	while (__atomic_exchange_n(&tlb_lock.locked, 1, __ATOMIC_ACQUIRE) != 0)
-		serve(); /* another shooter may be waiting for this CPU */
+		serve(); /* another requester may be waiting for this CPU */
 	me = this_cpu()->index;
 	fill(arg);
+	uint64_t seq = ++req_seq;
 	if (req.forget == 0)
 		flush_range(req.va, req.pages, req.global);
 	else
@@ -117,22 +172,29 @@ static bool request(uint64_t pml4, bool all, void (*fill)(void *), void *arg)
 	for (unsigned c = 0; c < percpu_count; c++) {
 		if (c == me || !percpu_table[c].online)
 			continue;
-		if (!all && __atomic_load_n(&loaded_cr3[c], __ATOMIC_ACQUIRE) != pml4)
+		if (!all && __atomic_load_n(&loaded_cr3[c], __ATOMIC_ACQUIRE) != pml4 &&
+		    __atomic_load_n(&prev_cr3[c], __ATOMIC_ACQUIRE) != pml4)
 			continue;
-		__atomic_store_n(&pending[c], true, __ATOMIC_RELEASE);
+		sent_seq[c] = seq;
+		__atomic_store_n(&pending[c], seq, __ATOMIC_RELEASE);
 		if (!lapic_send_ipi(percpu_table[c].apic_id, VEC_TLB))
 			ok = false;
 		sent++;
 	}
 	for (unsigned c = 0; c < percpu_count; c++) {
-		uint64_t t = 0;
-		while (__atomic_load_n(&pending[c], __ATOMIC_ACQUIRE) && t < TLB_WAIT_US) {
+		uint64_t t = 0, want = sent_seq[c];
+		if (want == 0)
+			continue;
+		while (__atomic_load_n(&pending[c], __ATOMIC_ACQUIRE) == want && t < TLB_WAIT_US) {
 			clock_delay_us(1);
 			t++;
 		}
-		if (__atomic_load_n(&pending[c], __ATOMIC_ACQUIRE)) {
+		/* Still not served: it is given up on, and flushes everything
+		 * before it runs a process again. */
+		if (__atomic_compare_exchange_n(&pending[c], &want, 0, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			__atomic_store_n(&stale[c], true, __ATOMIC_RELEASE);
 			kprintf("tlb: cpu %u did not answer within %u us\n", c, TLB_WAIT_US);
-			__atomic_store_n(&pending[c], false, __ATOMIC_RELEASE);
 			ok = false;
 		}
 	}
@@ -173,7 +235,9 @@ bool tlb_forget(uint64_t pml4)
 	/* Every CPU, not only those that noted pml4: one noting another CR3
 	 * may not have loaded it yet (interrupts off), and its answer comes
 	 * only once it has. */
-	return request(pml4, true, fill_forget, &pml4);
+	/* A CPU that noted another CR3 and has not loaded it yet is still in
+	 * pml4: its previous one counts until then (request). */
+	return request(pml4, false, fill_forget, &pml4);
 }
 
 int tlb_cpu_in(uint64_t pml4)
@@ -181,7 +245,8 @@ int tlb_cpu_in(uint64_t pml4)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (unsigned c = 0; c < percpu_count; c++)
 		if (percpu_table[c].online &&
-		    __atomic_load_n(&loaded_cr3[c], __ATOMIC_ACQUIRE) == pml4)
+		    (__atomic_load_n(&loaded_cr3[c], __ATOMIC_ACQUIRE) == pml4 ||
+		     __atomic_load_n(&prev_cr3[c], __ATOMIC_ACQUIRE) == pml4))
 			return (int)c;
 	return -1;
 }

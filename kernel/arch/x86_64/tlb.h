@@ -12,8 +12,20 @@
 void tlb_init(void);
 
 /* tlb_note_cr3: this CPU is about to load cr3 (the switch code calls it just
- * before the MOV to CR3). */
+ * before the MOV to CR3, and tlb_cr3_loaded after it: until then the CPU
+ * counts as in both address spaces). */
 void tlb_note_cr3(uint64_t cr3);
+void tlb_cr3_loaded(void);
+
+/* tlb_leave_user: this CPU loads the kernel's address space if it is in a
+ * process's (an idle CPU stays in the last one it ran): before kernel work
+ * that runs long with interrupts off, so requests about that address space
+ * need not wait for it. */
+void tlb_leave_user(void);
+
+/* tlb_catch_up: a CPU that missed a request (it did not answer in time)
+ * flushes everything; the switch code calls it before running a process. */
+void tlb_catch_up(void);
 
 /* tlb_shootdown: after the entries mapping [va, va + pages * 4 KiB) in the
  * address space pml4 changed: flushes them here and on every other online CPU
