@@ -194,8 +194,9 @@ static int tlb_all_see(uint64_t want)
 
 /* Every CPU caches a translation of a test page, the page is unmapped and the
  * address mapped to another frame: every CPU must then read the new frame (a
- * CPU that kept the old translation would read the old one). */
-static const char *test_tlb(void)
+ * CPU that kept the old translation would read the old one). before_unmap and
+ * after_remap (either may be NULL) run around the change. */
+static const char *tlb_remap(void (*before_unmap)(void), void (*after_remap)(void))
 {
 	static char why[64];
 	uint64_t a, b;
@@ -215,10 +216,14 @@ static const char *test_tlb(void)
 		fmt_snprintf(why, sizeof(why), "cpu %d did not read the first page", bad);
 		fail = why;
 	} else {
+		if (before_unmap != NULL)
+			before_unmap();
 		paging_unmap(TLB_TEST_VA);
-		if (paging_map(TLB_TEST_VA, b, PTE_W | PTE_NX) != PAGING_OK) {
+		if (paging_map(TLB_TEST_VA, b, PTE_W | PTE_NX) != PAGING_OK)
 			fail = "remap";
-		} else if ((bad = tlb_all_see(0xbbbbbbbbbbbbbbbbull)) >= 0) {
+		if (after_remap != NULL)
+			after_remap();
+		if (fail == NULL && (bad = tlb_all_see(0xbbbbbbbbbbbbbbbbull)) >= 0) {
 			fmt_snprintf(why, sizeof(why), "cpu %d still reads the old page", bad);
 			fail = why;
 		}
@@ -226,6 +231,12 @@ static const char *test_tlb(void)
 	paging_unmap(TLB_TEST_VA);
 	frame_free(a);
 	frame_free(b);
+	return fail;
+}
+
+static const char *test_tlb(void)
+{
+	const char *fail = tlb_remap(NULL, NULL);
 	if (fail == NULL) {
 		uint64_t sd, ipis;
 		tlb_stats(&sd, &ipis);
@@ -238,8 +249,8 @@ static const char *test_tlb(void)
 
 static volatile bool stall_on, stall_release;
 
-/* Runs on another CPU as an IPI call: holds it, interrupts off, until
- * released (bounded: 2 s). */
+/* Runs on CPU 1 as an IPI call: holds it, interrupts off, until released
+ * (bounded: 2 s). */
 static void tlb_stall(void)
 {
 	__atomic_store_n(&stall_on, true, __ATOMIC_RELEASE);
@@ -249,52 +260,32 @@ static void tlb_stall(void)
 	__atomic_store_n(&stall_on, false, __ATOMIC_RELEASE);
 }
 
-/* A CPU that does not answer a shootdown in time (here: held with
- * interrupts off) still drops the old translation before it uses the
- * address again: it is marked stale and flushes everything first. */
+static void stall_cpu1(void)
+{
+	stall_release = false;
+	(void)smp_call(1, tlb_stall); /* it does not finish: held */
+	for (int t = 0; t < 100000 && !__atomic_load_n(&stall_on, __ATOMIC_ACQUIRE); t++)
+		clock_delay_us(10);
+}
+
+static void release_cpu1(void)
+{
+	__atomic_store_n(&stall_release, true, __ATOMIC_RELEASE);
+	for (int t = 0; t < 100000 && __atomic_load_n(&stall_on, __ATOMIC_ACQUIRE); t++)
+		clock_delay_us(10);
+	clock_delay_us(1000); /* its IPI call returns */
+}
+
+/* A CPU that does not answer a shootdown in time (here: CPU 1 held with
+ * interrupts off through it) still drops the old translation before it uses
+ * the address again: it is marked stale and flushes everything first. */
 static const char *test_tlb_stale(void)
 {
-	static char why[64];
-	uint64_t a, b;
-	const char *fail = NULL;
 	if (percpu_count < 2 || !percpu_table[1].online) {
 		kprintf("selftest tlbstale: one CPU, nothing to prove\n");
 		return NULL;
 	}
-	if (!frame_alloc(&a))
-		return "no frame";
-	if (!frame_alloc(&b)) {
-		frame_free(a);
-		return "no frame";
-	}
-	*(uint64_t *)phys_to_virt(a) = 0xaaaaaaaaaaaaaaaaull;
-	*(uint64_t *)phys_to_virt(b) = 0xbbbbbbbbbbbbbbbbull;
-	int bad;
-	if (paging_map(TLB_TEST_VA, a, PTE_W | PTE_NX) != PAGING_OK) {
-		fail = "map";
-	} else if ((bad = tlb_all_see(0xaaaaaaaaaaaaaaaaull)) >= 0) {
-		fmt_snprintf(why, sizeof(why), "cpu %d did not read the first page", bad);
-		fail = why;
-	} else {
-		stall_release = false;
-		(void)smp_call(1, tlb_stall); /* it does not finish: held */
-		for (int t = 0; t < 100000 && !__atomic_load_n(&stall_on, __ATOMIC_ACQUIRE); t++)
-			clock_delay_us(10);
-		paging_unmap(TLB_TEST_VA); /* cpu 1 does not answer */
-		if (paging_map(TLB_TEST_VA, b, PTE_W | PTE_NX) != PAGING_OK)
-			fail = "remap";
-		__atomic_store_n(&stall_release, true, __ATOMIC_RELEASE);
-		for (int t = 0; t < 100000 && __atomic_load_n(&stall_on, __ATOMIC_ACQUIRE); t++)
-			clock_delay_us(10);
-		clock_delay_us(1000); /* its IPI call returns */
-		if (fail == NULL && (bad = tlb_all_see(0xbbbbbbbbbbbbbbbbull)) >= 0) {
-			fmt_snprintf(why, sizeof(why), "cpu %d still reads the old page", bad);
-			fail = why;
-		}
-	}
-	paging_unmap(TLB_TEST_VA);
-	frame_free(a);
-	frame_free(b);
+	const char *fail = tlb_remap(stall_cpu1, release_cpu1);
 	if (fail == NULL)
 		kprintf("selftest tlbstale: the CPU that did not answer read the new page after\n");
 	return fail;
