@@ -12,6 +12,7 @@
 #include "capos/capnp_msg.h"
 #include "capos/gen/capos_schema.h"
 #include "arch/x86_64/paging.h"
+#include "core/console.h"
 #include "core/spinlock.h"
 #include "lib/irq/registry.h"
 #include "lib/str.h"
@@ -156,10 +157,15 @@ static void map_zero_handles(struct kobj *o)
 	uint64_t fl = spin_lock_class(&shm_lock, LOCK_CLASS_SHM);
 	bool mine = umap_take(&mp->map);
 	spin_unlock_class(&shm_lock, LOCK_CLASS_SHM, fl);
-	if (mine)
-		umap_finish(&mp->map);
-	else
+	if (mine && !umap_finish(&mp->map)) {
+		/* A CPU did not confirm it dropped the mapping: the memory stays
+		 * out of use for good (a reference nobody gives back), never
+		 * handed to anyone else while a stale translation may reach it. */
+		kobj_get(&mp->mem->hdr);
+		kprintf("shm: an unmap was not confirmed by every CPU; its memory is kept\n");
+	} else if (!mine) {
 		umap_wait(&mp->map);
+	}
 }
 
 static void map_destroy(struct kobj *o)

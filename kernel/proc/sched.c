@@ -47,6 +47,14 @@ static struct proc *rq_head, *rq_tail;
 static struct proc *sleepers;
 static struct proc *reapq;
 static uint64_t rq_seq; /* moves on whenever the run queue may hold something new */
+
+/* Tells polling CPUs to look at the run queue again (lock held). A full
+ * barrier: a CPU that stops polling stores that, then reads this number; the
+ * bumper bumps, then reads the polling flags; one of the two sees the other. */
+static void rq_bump_locked(void)
+{
+	__atomic_add_fetch(&rq_seq, 1, __ATOMIC_SEQ_CST);
+}
 static unsigned live_count;
 static uint64_t switches, preemptions, handoffs;
 static uint64_t cpu_runs[MAX_CPUS];
@@ -115,7 +123,7 @@ unsigned sched_live(void)
 
 void sched_ready_locked(struct proc *p)
 {
-	__atomic_store_n(&rq_seq, rq_seq + 1, __ATOMIC_RELEASE); /* pollers look again */
+	rq_bump_locked(); /* pollers look again */
 	p->state = PROC_READY;
 	p->run_next = NULL;
 	if (rq_tail != NULL)
@@ -329,6 +337,8 @@ void sched_finish(void)
 	uint64_t fl = sched_lock_take();
 	prev->on_cpu = false;
 	bool kick = prev->state == PROC_READY;
+	if (kick)
+		rq_bump_locked(); /* a poller passed it over while on_cpu: look again */
 	if (prev->state == PROC_ZOMBIE) {
 		prev->run_next = reapq;
 		reapq = prev;
@@ -576,6 +586,7 @@ static void on_tick(void *ctx)
 	(void)ctx;
 	this_cpu()->timer_ticks++;
 	this_cpu()->need_resched = true;
+	tlb_catch_up(); /* a TLB request this CPU missed: before it runs on */
 }
 
 static void on_resched(void *ctx)
@@ -626,6 +637,18 @@ void sched_preempt_point(void)
 	kick_deferred();
 }
 
+/* This CPU stops polling for something that may take long (a teardown, a
+ * prompt command); what was left to it is announced again (lock held: the
+ * caller then runs kick_deferred). */
+static void stop_polling_locked(struct percpu *cpu)
+{
+	bool was = __atomic_exchange_n(&cpu->polling, false, __ATOMIC_SEQ_CST);
+	if (was && rq_head != NULL) {
+		rq_bump_locked();
+		cpu->deferred_kick = true;
+	}
+}
+
 /* The reaper: tears down ended processes in the scheduler context, with
  * interrupts on and no lock held (endpoints, capabilities, page tables). */
 static bool reap(void)
@@ -639,11 +662,12 @@ static bool reap(void)
 			/* A teardown can take long (a device reset): meanwhile
 			 * this CPU is not idle (it is sent no IPI to look). */
 			this_cpu()->idle = false;
-			__atomic_store_n(&this_cpu()->polling, false, __ATOMIC_SEQ_CST);
+			stop_polling_locked(this_cpu());
 		}
 		sched_lock_drop(fl);
 		if (p == NULL)
 			return any;
+		kick_deferred();
 		any = true;
 		__asm__ volatile("sti" : : : "memory");
 		proc_reap(p);
@@ -712,7 +736,7 @@ static void sched_loop_once(void)
 		/* Left behind, maybe passed over for this CPU while it polled:
 		 * the others look again (pollers at the number, halted ones
 		 * kicked). */
-		__atomic_store_n(&rq_seq, rq_seq + 1, __ATOMIC_RELEASE);
+		rq_bump_locked();
 		cpu->deferred_kick = true;
 	}
 	unlock_keep_irqs_off();
@@ -740,7 +764,10 @@ void sched_run(void)
 			/* The hook may run long (a prompt command, interrupts off):
 			 * not polling meanwhile, so the others take what is left
 			 * for this CPU. */
-			__atomic_store_n(&this_cpu()->polling, false, __ATOMIC_SEQ_CST);
+			uint64_t fl = sched_lock_take();
+			stop_polling_locked(this_cpu());
+			sched_lock_drop(fl);
+			kick_deferred();
 			boot_cpu_hook();
 		}
 		sched_loop_once();

@@ -98,8 +98,10 @@ static void serve(void)
 	tlb_catch_up();
 	for (;;) {
 		uint64_t seq = __atomic_load_n(&pending[me], __ATOMIC_ACQUIRE);
-		if (seq == 0)
+		if (seq == 0) {
+			tlb_catch_up(); /* given up on just now: stale was set first */
 			return;
+		}
 		struct request r = req;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&pending[me], __ATOMIC_ACQUIRE) != seq)
@@ -190,10 +192,13 @@ static bool request(uint64_t pml4, bool all, void (*fill)(void *), void *arg)
 			t++;
 		}
 		/* Still not served: it is given up on, and flushes everything
-		 * before it runs a process again. */
+		 * before it runs on (marked first: a late serve that finds no
+		 * request then sees it; if it served after all, one flush more). */
+		if (__atomic_load_n(&pending[c], __ATOMIC_ACQUIRE) != want)
+			continue;
+		__atomic_store_n(&stale[c], true, __ATOMIC_SEQ_CST);
 		if (__atomic_compare_exchange_n(&pending[c], &want, 0, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
-			__atomic_store_n(&stale[c], true, __ATOMIC_RELEASE);
 			kprintf("tlb: cpu %u did not answer within %u us\n", c, TLB_WAIT_US);
 			ok = false;
 		}
