@@ -637,13 +637,14 @@ void sched_preempt_point(void)
 	kick_deferred();
 }
 
-/* This CPU stops polling for something that may take long (a teardown, a
- * prompt command); what was left to it is announced again (lock held: the
- * caller then runs kick_deferred). */
+/* This CPU is about to do something that may take long (a teardown, a
+ * prompt command) instead of looking at the run queue: it stops polling, and
+ * what is queued, maybe passed over for it, is announced again (lock held:
+ * the caller then runs kick_deferred). tests/model/idlepoll.pml. */
 static void stop_polling_locked(struct percpu *cpu)
 {
-	bool was = __atomic_exchange_n(&cpu->polling, false, __ATOMIC_SEQ_CST);
-	if (was && rq_head != NULL) {
+	__atomic_store_n(&cpu->polling, false, __ATOMIC_SEQ_CST);
+	if (rq_head != NULL) {
 		rq_bump_locked();
 		cpu->deferred_kick = true;
 	}
