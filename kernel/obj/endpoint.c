@@ -455,7 +455,7 @@ enum capos_status endpoint_recv(struct proc *p, struct endpoint *e, const struct
 			wake_caller(failed[i]);
 		if (call != NULL || proc_killed_current())
 			break;
-		proc_wait_on(&e->receivers, has_queued, e);
+		proc_wait_on_call(&e->receivers, has_queued, e);
 	}
 	if (call == NULL) {
 		cap_ledger_rollback(&p->ledger, CAP_RES_CALLS, 1);

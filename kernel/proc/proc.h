@@ -51,6 +51,7 @@ struct proc {
 	uint64_t fpu_phys;  /* its FPU/SSE/AVX state while it does not run (one frame) */
 	uint64_t fpu_stamp; /* that state's stamp (0: the initial state; lib/sched/fpu_stamp) */
 	int last_cpu;	    /* the CPU it last ran on (-1: none yet) */
+	bool wait_polls;    /* its wait is for the other side of a call (sched.c) */
 	uint64_t saved_rsp;
 	uint64_t ring_phys;
 	struct capos_ring *ring; /* kernel alias of the ring page */
@@ -113,6 +114,11 @@ void proc_wait_on_until(struct proc **list, bool (*cond)(void *arg), void *arg, 
 /* proc_wait_uninterruptible: the same, but a kill does not end it (for waits
  * bounded by another CPU's short, non-blocking work). */
 void proc_wait_uninterruptible(struct proc **list, bool (*cond)(void *arg), void *arg);
+/* proc_wait_on_call: proc_wait_on for the other side of a call (a server
+ * waiting for calls): if its CPU is left idle, it polls for a while, as for a
+ * caller waiting for its reply (proc_wake_and_wait_on). Other waits (an
+ * interrupt, an event, a timer) let it halt at once. */
+void proc_wait_on_call(struct proc **list, bool (*cond)(void *arg), void *arg);
 /* proc_wake_all: makes every process on *list runnable. */
 void proc_wake_all(struct proc **list);
 /* proc_wake_and_wait_on: wakes everything on *wake, then proc_wait_on(list,

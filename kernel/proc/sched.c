@@ -385,13 +385,22 @@ static void block_locked(struct proc *p, struct proc *next, uint64_t fl)
 	}
 	/* Whatever else is runnable now is for the other CPUs. */
 	cpu->deferred_kick = rq_head != NULL;
-	/* Going idle: this CPU polls from here on (idle), so the other side of
-	 * a call is left to it from now, not from when it gets there. */
-	if (to == NULL && percpu_count > 1)
+	/* Going idle after a wait for the other side of a call: this CPU polls
+	 * for a while, from here on (idle), so that a reply or the next call is
+	 * left to it from now, not from when it gets there. After any other
+	 * wait (an interrupt, an event, a timer) it halts at once: polling would
+	 * only take the host's time (under an emulator, from the very device
+	 * threads the wait is for). */
+	cpu->poll_until = 0;
+	if (to == NULL && percpu_count > 1 && p->wait_polls) {
+		cpu->poll_until = clock_ns() + IDLE_POLL_NS;
 		__atomic_store_n(&cpu->polling, true, __ATOMIC_SEQ_CST);
+	}
 	unlock_keep_irqs_off();
 	if (cpu->spread_to > 0) {
-		lapic_send_ipi(percpu_table[cpu->spread_to - 1].apic_id, VEC_RESCHED);
+		struct percpu *other = &percpu_table[cpu->spread_to - 1];
+		__atomic_store_n(&other->poll_asked, true, __ATOMIC_RELEASE);
+		lapic_send_ipi(other->apic_id, VEC_RESCHED);
 		cpu->spread_to = 0;
 	}
 	switch_to(p, to);
@@ -423,9 +432,10 @@ static struct proc *wake_list_locked(struct proc **list)
  * hand-off happen under one hold of the lock: what was woken cannot end and be
  * freed in between. */
 static void wait_common(struct proc **list, bool (*cond)(void *arg), void *arg, bool killable,
-			struct proc **wake, uint64_t deadline)
+			struct proc **wake, uint64_t deadline, bool polls)
 {
 	struct proc *p = this_cpu()->proc;
+	p->wait_polls = polls;
 	for (;;) {
 		uint64_t fl = sched_lock_take();
 		struct proc *next = wake != NULL ? wake_list_locked(wake) : NULL;
@@ -456,23 +466,28 @@ static void wait_common(struct proc **list, bool (*cond)(void *arg), void *arg, 
 
 void proc_wait_on_until(struct proc **list, bool (*cond)(void *arg), void *arg, uint64_t deadline)
 {
-	wait_common(list, cond, arg, true, NULL, deadline == 0 ? 1 : deadline);
+	wait_common(list, cond, arg, true, NULL, deadline == 0 ? 1 : deadline, false);
 }
 
 void proc_wait_on(struct proc **list, bool (*cond)(void *arg), void *arg)
 {
-	wait_common(list, cond, arg, true, NULL, 0);
+	wait_common(list, cond, arg, true, NULL, 0, false);
+}
+
+void proc_wait_on_call(struct proc **list, bool (*cond)(void *arg), void *arg)
+{
+	wait_common(list, cond, arg, true, NULL, 0, true);
 }
 
 void proc_wait_uninterruptible(struct proc **list, bool (*cond)(void *arg), void *arg)
 {
-	wait_common(list, cond, arg, false, NULL, 0);
+	wait_common(list, cond, arg, false, NULL, 0, false);
 }
 
 void proc_wake_and_wait_on(struct proc **wake, struct proc **list, bool (*cond)(void *arg),
 			   void *arg)
 {
-	wait_common(list, cond, arg, true, wake, 0);
+	wait_common(list, cond, arg, true, wake, 0, true);
 }
 
 void proc_wake_all(struct proc **list)
@@ -511,6 +526,7 @@ void proc_sleep_until(uint64_t deadline)
 	sleepers = p;
 	p->state = PROC_BLOCKED;
 	p->killable = true;
+	p->wait_polls = false;
 	block_locked(p, NULL, fl);
 }
 
@@ -593,8 +609,10 @@ static void on_resched(void *ctx)
 {
 	(void)ctx;
 	/* Waking a halted CPU, or a process into the kernel, is all it takes;
-	 * a CPU woken idle polls again (there is work about). */
-	this_cpu()->poll_until = 0;
+	 * one asked to share a caller's and a server's work polls. */
+	struct percpu *cpu = this_cpu();
+	if (__atomic_exchange_n(&cpu->poll_asked, false, __ATOMIC_ACQ_REL))
+		cpu->poll_until = clock_ns() + IDLE_POLL_NS;
 }
 
 void sched_init(void)
@@ -687,8 +705,6 @@ static void idle(void)
 {
 	struct percpu *cpu = this_cpu();
 	uint64_t now = clock_ns();
-	if (cpu->poll_until == 0)
-		cpu->poll_until = now + IDLE_POLL_NS;
 	if (percpu_count > 1 && now < cpu->poll_until) {
 		/* A process woken soon, e.g. the other side of a call, is taken
 		 * without an IPI, a halt or a switch of address space. Interrupts

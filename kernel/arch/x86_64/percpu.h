@@ -29,17 +29,18 @@ struct percpu {
 	volatile uint64_t ipi_count;
 	volatile uint64_t spurious;
 	uint64_t irq_nesting;
-	volatile uint64_t nmis; /* NMIs taken (they are counted, nothing else) */
-	uint64_t cr4;		/* as cpufeat_init_cpu left it */
-	bool idle;		/* in the scheduler context with nothing to run (sched_lock) */
-	volatile bool polling;	/* idle, watching the run queue: no IPI needed to wake it */
-	uint64_t poll_until;	/* when this idle spell's polling ends (0: not idle yet) */
-	uint64_t fpu_saves;	/* FPU saves here (lib/sched/fpu_stamp) */
-	uint64_t fpu_stamp;	/* the stamp of the state the FPU registers hold */
-	bool slicing;		/* the LAPIC timer runs periodic (time slices) */
-	uint64_t rq_seen;	/* the run queue's number at this CPU's last look */
-	unsigned handoff_run;	/* hand-offs in a row here (sched.c) */
-	int spread_to;		/* 1 + a halted CPU to wake after the switch, or 0 */
+	volatile uint64_t nmis;	  /* NMIs taken (they are counted, nothing else) */
+	uint64_t cr4;		  /* as cpufeat_init_cpu left it */
+	bool idle;		  /* in the scheduler context with nothing to run (sched_lock) */
+	volatile bool polling;	  /* idle, watching the run queue: no IPI needed to wake it */
+	uint64_t poll_until;	  /* when this idle spell's polling ends (0: it halts) */
+	volatile bool poll_asked; /* woken to poll (sched.c: a caller and its server) */
+	uint64_t fpu_saves;	  /* FPU saves here (lib/sched/fpu_stamp) */
+	uint64_t fpu_stamp;	  /* the stamp of the state the FPU registers hold */
+	bool slicing;		  /* the LAPIC timer runs periodic (time slices) */
+	uint64_t rq_seen;	  /* the run queue's number at this CPU's last look */
+	unsigned handoff_run;	  /* hand-offs in a row here (sched.c) */
+	int spread_to;		  /* 1 + a halted CPU to wake after the switch, or 0 */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");
