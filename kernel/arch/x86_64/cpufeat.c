@@ -74,6 +74,9 @@ void cpufeat_init_cpu(void)
 		cr4 |= CR4_UMIP; /* SGDT, SIDT, SLDT, SMSW, STR fault in user mode */
 	if (use_xsave)
 		cr4 |= CR4_OSXSAVE;
+	/* Global pages (the kernel's are) on every CPU, as on the boot CPU
+	 * (paging.c): a MOV to CR3 keeps them (SDM 3A §4.10.2.4). */
+	cr4 |= CR4_PGE;
 	write_cr4(cr4);
 	if (use_xsave)
 		xsetbv(0, xcr0);
@@ -95,8 +98,11 @@ const char *cpufeat_describe(uint64_t cr4, char *buf, unsigned len)
 	static const struct {
 		uint64_t bit;
 		const char *name;
-	} names[] = {
-	    {CR4_SMEP, "smep"}, {CR4_SMAP, "smap"}, {CR4_UMIP, "umip"}, {CR4_OSXSAVE, "xsave"}};
+	} names[] = {{CR4_SMEP, "smep"},
+		     {CR4_SMAP, "smap"},
+		     {CR4_UMIP, "umip"},
+		     {CR4_OSXSAVE, "xsave"},
+		     {CR4_PGE, "pge"}};
 	unsigned at = 0;
 	buf[0] = '\0';
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
