@@ -6,6 +6,7 @@
 #include "arch/x86_64/uart.h"
 #include "lib/cmdline.h"
 #include "lib/lineedit.h"
+#include "proc/proc.h"
 #include "hw/uart16550.h"
 #include "irq/irq.h"
 
@@ -119,8 +120,10 @@ bool diag_prompt_poll(void)
 			if (cmd != NULL) {
 				/* Commands run long with interrupts off: out of
 				 * any process's address space first, so that no
-				 * TLB request about it waits for this CPU. */
+				 * TLB request about it waits for this CPU, and not
+				 * polling, so the others run what is queued. */
 				tlb_leave_user();
+				sched_busy_here();
 				cmd->run();
 			} else
 				kprintf("unknown command '%.*s'; try help\n", (int)wl, w);

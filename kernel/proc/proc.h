@@ -142,6 +142,10 @@ void sched_init(void);
 /* sched_run: on the boot CPU, runs processes together with the other CPUs
  * until no process is left. */
 void sched_run(void);
+/* sched_busy_here: this CPU is about to do long kernel work outside the
+ * scheduler (a prompt command, interrupts off): it stops polling, and what is
+ * queued is announced to the other CPUs. */
+void sched_busy_here(void);
 /* sched_set_boot_cpu_hook: fn runs on the boot CPU between processes (in
  * its scheduler context, interrupts off) while sched_run lasts. */
 void sched_set_boot_cpu_hook(void (*fn)(void));

@@ -311,11 +311,11 @@ static void switch_to(struct proc *prev, struct proc *next)
 		cpu_runs[cpu->index]++;
 		to = next->saved_rsp;
 	} else {
-		/* The time slices stop only when the CPU halts (idle): each LAPIC
-		 * write is an exit under a hypervisor. */
-		/* The scheduler context uses only the kernel half, which every
-		 * address space shares: it stays in prev's, unless prev ended (its
-		 * tables are about to go; tlb_forget covers CPUs that idle in it). */
+		/* The time slices go on until the CPU halts (idle: each LAPIC
+		 * write is an exit under a hypervisor). The scheduler context uses
+		 * only the kernel half, which every address space shares: it stays
+		 * in prev's, unless prev ended (its tables are about to go;
+		 * tlb_forget covers CPUs that idle in it). */
 		if (prev != NULL && prev->state == PROC_ZOMBIE)
 			tlb_leave_user();
 		cpu->proc = NULL;
@@ -356,7 +356,7 @@ static void block_locked(struct proc *p, struct proc *next, uint64_t fl)
 	struct proc *to = NULL;
 	struct percpu *cpu = this_cpu();
 	unsigned me = cpu->index;
-	int halted = -1;
+	int halted = -1, spread_to = -1;
 	if (next != NULL && next->state == PROC_READY && !next->on_cpu &&
 	    next->last_cpu == (int)me) {
 		/* Another CPU polls: it takes next, and this one idles in turn,
@@ -378,7 +378,7 @@ static void block_locked(struct proc *p, struct proc *next, uint64_t fl)
 		 * and the next round trip is split between the two. */
 		if (++cpu->handoff_run >= HANDOFF_SPREAD && halted >= 0) {
 			cpu->handoff_run = 0;
-			cpu->spread_to = halted + 1;
+			spread_to = halted;
 		}
 	} else {
 		to = pick_locked();
@@ -397,11 +397,10 @@ static void block_locked(struct proc *p, struct proc *next, uint64_t fl)
 		__atomic_store_n(&cpu->polling, true, __ATOMIC_SEQ_CST);
 	}
 	unlock_keep_irqs_off();
-	if (cpu->spread_to > 0) {
-		struct percpu *other = &percpu_table[cpu->spread_to - 1];
+	if (spread_to >= 0) {
+		struct percpu *other = &percpu_table[spread_to];
 		__atomic_store_n(&other->poll_asked, true, __ATOMIC_RELEASE);
 		lapic_send_ipi(other->apic_id, VEC_RESCHED);
-		cpu->spread_to = 0;
 	}
 	switch_to(p, to);
 	if (fl & RFLAGS_IF)
@@ -668,6 +667,14 @@ static void stop_polling_locked(struct percpu *cpu)
 	}
 }
 
+void sched_busy_here(void)
+{
+	uint64_t fl = sched_lock_take();
+	stop_polling_locked(this_cpu());
+	sched_lock_drop(fl);
+	kick_deferred();
+}
+
 /* The reaper: tears down ended processes in the scheduler context, with
  * interrupts on and no lock held (endpoints, capabilities, page tables). */
 static bool reap(void)
@@ -747,7 +754,7 @@ static void sched_loop_once(void)
 	cpu->rq_seen = rq_seq;
 	if (p != NULL)
 		__atomic_store_n(&cpu->polling, false, __ATOMIC_SEQ_CST);
-	if (p == NULL)
+	else
 		cpu->handoff_run = 0;
 	if (p != NULL && rq_head != NULL) {
 		/* Left behind, maybe passed over for this CPU while it polled:
@@ -777,16 +784,8 @@ void sched_run(void)
 	__asm__ volatile("cli" : : : "memory");
 	kick_others();
 	while (sched_live() > 0) {
-		if (boot_cpu_hook != NULL) {
-			/* The hook may run long (a prompt command, interrupts off):
-			 * not polling meanwhile, so the others take what is left
-			 * for this CPU. */
-			uint64_t fl = sched_lock_take();
-			stop_polling_locked(this_cpu());
-			sched_lock_drop(fl);
-			kick_deferred();
+		if (boot_cpu_hook != NULL)
 			boot_cpu_hook();
-		}
 		sched_loop_once();
 	}
 	unsigned used = 0;

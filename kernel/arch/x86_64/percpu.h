@@ -40,7 +40,6 @@ struct percpu {
 	bool slicing;		  /* the LAPIC timer runs periodic (time slices) */
 	uint64_t rq_seen;	  /* the run queue's number at this CPU's last look */
 	unsigned handoff_run;	  /* hand-offs in a row here (sched.c) */
-	int spread_to;		  /* 1 + a halted CPU to wake after the switch, or 0 */
 };
 
 _Static_assert(__builtin_offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");

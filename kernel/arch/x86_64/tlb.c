@@ -68,16 +68,21 @@ static void flush_range(uint64_t va, uint64_t pages, bool global)
 		invlpg((uintptr_t)(va + i * PAGE_SIZE));
 }
 
+/* This CPU loads the kernel's address space. */
+static void load_kernel_cr3(void)
+{
+	tlb_note_cr3(paging_kernel_pml4());
+	write_cr3(paging_kernel_pml4());
+	tlb_cr3_loaded();
+}
+
 /* An idle CPU still in pml4 (it ran a process of it last) loads the kernel's
  * address space instead. A CPU that runs a process of pml4 is not in one
  * being forgotten: its last process ended and was switched away from. */
 static void leave(uint64_t pml4)
 {
-	if (read_cr3() != pml4)
-		return;
-	tlb_note_cr3(paging_kernel_pml4());
-	write_cr3(paging_kernel_pml4());
-	tlb_cr3_loaded();
+	if (read_cr3() == pml4)
+		load_kernel_cr3();
 }
 
 void tlb_catch_up(void)
@@ -142,18 +147,15 @@ void tlb_cr3_loaded(void)
 
 void tlb_leave_user(void)
 {
-	if (read_cr3() == paging_kernel_pml4())
-		return;
-	tlb_note_cr3(paging_kernel_pml4());
-	write_cr3(paging_kernel_pml4());
-	tlb_cr3_loaded();
+	if (read_cr3() != paging_kernel_pml4())
+		load_kernel_cr3();
 }
 
-/* Runs the request fill writes into req (under tlb_lock) here and on every
- * other online CPU that may be in pml4 (every one when all), and waits until
- * each has; one that does not answer in time is marked stale (it flushes
- * everything before it next runs a process or serves a request). */
-static bool request(uint64_t pml4, bool all, void (*fill)(void *), void *arg)
+/* Runs r (copied to req under tlb_lock) here and on every other online CPU
+ * that may be in pml4 (every one when all), and waits until each has; one
+ * that does not answer in time is marked stale (it flushes everything before
+ * it next runs a process or serves a request). */
+static bool request(uint64_t pml4, bool all, struct request r)
 {
 	unsigned me;
 	bool ok = true;
@@ -164,7 +166,7 @@ static bool request(uint64_t pml4, bool all, void (*fill)(void *), void *arg)
 	while (__atomic_exchange_n(&tlb_lock.locked, 1, __ATOMIC_ACQUIRE) != 0)
 		serve(); /* another requester may be waiting for this CPU */
 	me = this_cpu()->index;
-	fill(arg);
+	req = r;
 	uint64_t seq = ++req_seq;
 	if (req.forget == 0)
 		flush_range(req.va, req.pages, req.global);
@@ -211,38 +213,18 @@ static bool request(uint64_t pml4, bool all, void (*fill)(void *), void *arg)
 	return ok;
 }
 
-struct range {
-	uint64_t va, pages;
-};
-
-static void fill_range(void *arg)
-{
-	const struct range *r = arg;
-	req.va = r->va & ~(uint64_t)PAGE_MASK;
-	req.pages = r->pages;
-	req.global = r->va >= USER_HALF_LIMIT;
-	req.forget = 0;
-}
-
 bool tlb_shootdown(uint64_t pml4, uint64_t va, uint64_t pages)
 {
-	struct range r = {va, pages};
-	return request(pml4, va >= USER_HALF_LIMIT, fill_range, &r);
-}
-
-static void fill_forget(void *arg)
-{
-	req.forget = *(const uint64_t *)arg;
+	bool global = va >= USER_HALF_LIMIT;
+	struct request r = {.va = va & ~(uint64_t)PAGE_MASK, .pages = pages, .global = global};
+	return request(pml4, global, r);
 }
 
 bool tlb_forget(uint64_t pml4)
 {
-	/* Every CPU, not only those that noted pml4: one noting another CR3
-	 * may not have loaded it yet (interrupts off), and its answer comes
-	 * only once it has. */
 	/* A CPU that noted another CR3 and has not loaded it yet is still in
 	 * pml4: its previous one counts until then (request). */
-	return request(pml4, false, fill_forget, &pml4);
+	return request(pml4, false, (struct request){.forget = pml4});
 }
 
 int tlb_cpu_in(uint64_t pml4)
